@@ -1,6 +1,7 @@
 // Inside mode as a result model: which sockets listen on SMTP ports and on what addresses, what
 // the router forwards over UPnP, where the NAT sits, and the plain limit of an inside test.
 import type { Check, CommandResult } from '../core/result.js';
+import { formatHostPort } from '../core/parse.js';
 import { listListeners, type Listener, type ListenerInventory } from './listeners.js';
 import { classifyNat, hostAddresses, type NatFacts } from './nat.js';
 import type { SsdpOptions } from './ssdp.js';
@@ -63,7 +64,7 @@ function inventoryCheck(inv: ListenerInventory, listeners: Listener[], ports: nu
 }
 
 function listenerCheck(l: Listener, nat: NatFacts, data: InsideData): Check {
-  const id = `listener:${l.address}:${l.port}`;
+  const id = `listener:${formatHostPort({ host: l.address, port: l.port })}`;
   if (l.scope === 'loopback') return { id, status: 'pass', summary: `${l.address}:${l.port} is loopback only` };
   if (l.scope === 'lan') return { id, status: 'pass', summary: `${l.address}:${l.port} is bound to a LAN address` };
   const fix = `Bind the service on port ${l.port} to its LAN address instead of ${l.scope === 'all' ? 'all interfaces' : l.address}.`;
