@@ -94,7 +94,7 @@ export function portChecks(p: PortProbe, relayTest: boolean): Check[] {
   }
   for (const [id, d] of [['vrfy', p.vrfy], ['expn', p.expn]] as const) {
     if (!d) continue;
-    checks.push({ id: `${id}:${p.port}`, status: d.exposed ? 'warn' : 'pass', summary: d.exposed ? `${d.command} discloses addresses: ${d.reply}` : `${d.command} refused: ${d.reply}`, hint: d.exposed ? `Disable ${id.toUpperCase()} (Postfix: disable_vrfy_command = yes).` : undefined });
+    checks.push({ id: `${id}:${p.port}`, status: d.exposed ? 'warn' : 'pass', summary: d.exposed ? `${d.command} discloses addresses: ${d.reply}` : `${d.command} discloses nothing: ${d.reply}`, hint: d.exposed ? `Disable ${id.toUpperCase()} (Postfix: disable_vrfy_command = yes).` : undefined });
   }
   if (p.ehlo?.code === 250) checks.push(relayCheck(p, relayTest));
   return checks;
