@@ -15,6 +15,8 @@ export interface SsdpOptions {
   /** Where to send the M-SEARCH; default the SSDP multicast group 239.255.255.250:1900. */
   address?: string;
   port?: number;
+  /** How long to keep listening after the first answer (default 400 ms). */
+  settleMs?: number;
 }
 
 export const IGD_SEARCH_TARGETS = [
@@ -54,11 +56,19 @@ export function discoverIgd(opts: SsdpOptions): Promise<SsdpResponse[]> {
       sock.close();
       resolve([...found.values()]);
     };
-    const timer = setTimeout(done, opts.timeoutMs);
+    let timer = setTimeout(done, opts.timeoutMs);
+    let settling = false;
     sock.on('error', done);
     sock.on('message', (msg, rinfo) => {
       const r = parseSsdpResponse(msg.toString('utf8'), rinfo.address);
-      if (r && !found.has(r.location)) found.set(r.location, r);
+      if (!r || found.has(r.location)) return;
+      found.set(r.location, r);
+      // Gateways answer within milliseconds of each other; no need to sit out the whole window.
+      if (!settling) {
+        settling = true;
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.min(opts.settleMs ?? 400, opts.timeoutMs));
+      }
     });
     sock.bind(0, () => {
       try {

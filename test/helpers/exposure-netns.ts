@@ -98,6 +98,18 @@ export class Topology {
     await must('ip', ['netns', 'exec', this.router, 'nft', 'add', 'rule', 'inet', 'omr', 'prerouting', 'jump', 'prerouting_miniupnpd']);
   }
 
+  /** The router silently drops this TCP port on its WAN side (a "stealth" firewall). */
+  async dropPort(port: number): Promise<void> {
+    await must('ip', ['netns', 'exec', this.router, 'nft', '-f', '-'], `table inet omrdrop {
+  chain input { type filter hook input priority -10; policy accept; iifname "${this.wanIf}" tcp dport ${port} drop; }
+}
+`);
+  }
+
+  async undropPorts(): Promise<void> {
+    await must('ip', ['netns', 'exec', this.router, 'nft', 'delete', 'table', 'inet', 'omrdrop']);
+  }
+
   exec(ns: string, cmd: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
     return runCmd('ip', ['netns', 'exec', ns, cmd, ...args], { timeoutMs });
   }

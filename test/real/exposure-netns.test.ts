@@ -80,6 +80,20 @@ test('no port forward: not-reachable, exit 0', { skip }, async () => {
   }
 });
 
+test('a router that drops the port: filtered, still not-reachable, bounded by --timeout', { skip }, async () => {
+  await topo!.dropPort(25);
+  try {
+    const t0 = Date.now();
+    const { code, env } = await checkFromOutside();
+    assert.equal(env.checks.find((c: { id: string }) => c.id === 'tcp:25')?.detail?.state, 'filtered');
+    assert.equal(env.data.exposure, 'not-reachable');
+    assert.equal(code, 0);
+    assert.ok(Date.now() - t0 < 15_000);
+  } finally {
+    await topo!.undropPorts();
+  }
+});
+
 test('a DNAT port forward to a relay that refuses outsiders: reachable-relay-refused, exit 1', { skip }, async () => {
   const stop = await startLanSmtp('refuse');
   await topo!.addPortForward(25);
