@@ -90,7 +90,7 @@ export function portChecks(p: PortProbe, relayTest: boolean): Check[] {
     ? { id: `banner:${p.port}`, status: 'fail', summary: `SMTP answered from outside: ${p.banner}`, hint: `Remove the port forward for ${p.port} on the router or firewall it; the gateway must only be reachable from the LAN.` }
     : { id: `banner:${p.port}`, status: 'warn', summary: p.reason, hint: 'Something accepts connections on this port; check the router\'s port forwards.' });
   if (p.ehlo) {
-    checks.push({ id: `ehlo:${p.port}`, status: p.ehlo.code === 250 ? 'pass' : 'warn', summary: p.ehlo.code === 250 ? `EHLO accepted${p.capabilities.length ? `; offers ${p.capabilities.join(', ')}` : ''}` : `EHLO refused: ${p.ehlo.lines.join(' ')}`, detail: { tls: p.tls } });
+    checks.push({ id: `ehlo:${p.port}`, status: p.ehlo.code === 250 ? 'pass' : 'warn', summary: p.ehlo.code === 250 ? `EHLO accepted${p.tls === 'none' ? '' : ` over ${p.tls === 'implicit' ? 'implicit TLS' : 'STARTTLS'}`}${p.capabilities.length ? `; offers ${p.capabilities.join(', ')}` : ''}` : `EHLO refused: ${p.ehlo.lines.join(' ')}`, detail: { tls: p.tls } });
   }
   for (const [id, d] of [['vrfy', p.vrfy], ['expn', p.expn]] as const) {
     if (!d) continue;
@@ -123,6 +123,6 @@ function explain(data: OutsideData): void {
     data.fixes.push('Restrict the relay to LAN clients: omr relay keeps its default --allow (private ranges) and never --allow-public-clients; Postfix: mynetworks = the LAN plus smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination.');
   } else if (data.exposure !== 'not-reachable') {
     data.fixes.push(`Remove the router's port forward (or UPnP mapping) for port ${open.join(', ')}, or block it in the firewall: the gateway must only be reachable from the LAN.`);
-    data.fixes.push('Bind the gateway to its LAN address (omr relay --listen 192.168.x.y:25), not to all interfaces, and turn UPnP off on the router if nothing needs it.');
+    data.fixes.push('Turn UPnP off on the router if nothing needs it, so no program can open the port again; then run this check from outside once more.');
   }
 }

@@ -26,6 +26,7 @@ export const checkExposureSpec: CommandSpec = {
   manPage: 'omr-check-exposure',
   manSections: {
     'HAIRPIN NAT': 'A connection from inside the LAN to the router\'s own public address is either looped back inside (hairpin NAT, so it looks reachable even when the Internet cannot reach it) or dropped (so it looks closed even when the Internet can reach it). Only a test from a network outside the office proves the answer; a CI job is such a network.',
+    'CI USE': 'Run `npx omr-cli check-exposure HOST --json` in a scheduled CI job: the runner is outside the office network, the exit status is 1 when an SMTP service answers or relays, and the JSON envelope (data.exposure, data.ports) says why.',
     'PRIVATE TARGETS': 'When TARGET resolves to a private, CGNAT or loopback address the result is reported with a warning: it proves reachability from where the command ran, not from the Internet.',
   },
   load: () => import('./run.js'),
