@@ -41,6 +41,7 @@ async function defaultResolve(host: string): Promise<string[]> {
 
 export async function checkOutside(opts: OutsideOptions): Promise<CommandResult<OutsideData>> {
   const checks: Check[] = [];
+  opts = { ...opts, target: opts.target.replace(/^\[(.*)\]$/, '$1') };
   const data: OutsideData = { mode: 'outside', target: opts.target, addresses: [], fromHereOnly: false, exposure: 'inconclusive', ports: [], reasons: [], fixes: [] };
   const t0 = performance.now();
   try {
