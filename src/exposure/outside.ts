@@ -104,10 +104,16 @@ async function converse(dialog: SmtpDialog, probe: PortProbe, opts: ProbeOptions
   probe.reason = 'SMTP answered';
   if (!(await hello(dialog, probe, opts))) return;
   if (probe.capabilities.includes('STARTTLS') && !dialog.secure) {
-    const r = await dialog.startTls().catch(() => undefined);
-    if (r?.code === 220) {
+    let r: SmtpReply | undefined;
+    try {
+      r = await dialog.startTls();
+    } catch (e) {
+      probe.reason = `SMTP answered; STARTTLS failed (${(e as Error).message})`;
+      return;
+    }
+    if (r.code === 220) {
       probe.tls = 'starttls';
-      await hello(dialog, probe, opts);
+      if (!(await hello(dialog, probe, opts))) return;
     }
   }
   probe.vrfy = await disclosure(dialog, 'VRFY postmaster');
