@@ -23,6 +23,7 @@ export interface Simulator {
   host: string;
   port: number;
   tlsPort?: number;
+  tlsHost?: string;
   hostname: string;
   /** The CA that signed the server certificate (the certificate itself with --tls-cert). */
   caPem: string;
@@ -149,7 +150,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       const implicit = new SMTPServer({ ...base, secure: true });
       servers.push(implicit);
       closers.push(implicit);
-      tlsPort = await listen(implicit, opts.tlsPort, host);
+      tlsPort = await listen(implicit, opts.tlsPort, opts.tlsHost ?? host);
     }
   } catch (e) {
     await Promise.all(closers.map((s) => shutdown(s, 0)));
@@ -163,6 +164,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     host,
     port,
     tlsPort,
+    tlsHost: tlsPort === undefined ? undefined : (opts.tlsHost ?? host),
     hostname,
     caPem: tls.caPem,
     writeCa: (path) => writeFile(path, tls.caPem, { mode: 0o644 }),

@@ -19,6 +19,8 @@ export interface SimulatorOptions {
   port?: number;
   /** Optional implicit-TLS listener (0 = any free port). */
   tlsPort?: number;
+  /** Address of the implicit-TLS listener; default `host`. */
+  tlsHost?: string;
   /** EHLO/greeting name and an extra certificate SAN; default "omr.simulator.test". */
   hostname?: string;
   /** AUTH PLAIN/LOGIN is required before MAIL. */
