@@ -209,6 +209,8 @@ export interface CliSimulator {
   tlsPort?: number;
   statusPort?: number;
   stderr(): string;
+  /** Wait for the process to exit by itself (SIGKILL after timeoutMs). */
+  waitExit(timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** SIGTERM, wait for exit; resolves with the exit code and stdout. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
@@ -247,6 +249,12 @@ export async function spawnSimulateCli(args: string[], env: NodeJS.ProcessEnv = 
     tlsPort: portOf(ready.tlsListen),
     statusPort: portOf(ready.status),
     stderr: () => stderr,
+    waitExit: async (ms) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      const code = await exited;
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
