@@ -19,16 +19,16 @@ function validity(): { notBeforeDate: Date; notAfterDate: Date } {
   return { notBeforeDate, notAfterDate };
 }
 
-function altNames(hostname: string): Array<{ type: 2 | 7; value?: string; ip?: string }> {
+function altNames(hostname: string, extra: string[]): Array<{ type: 2 | 7; value?: string; ip?: string }> {
   const names = new Map<string, { type: 2 | 7; value?: string; ip?: string }>();
-  for (const n of ['localhost', '127.0.0.1', '::1', hostname]) {
+  for (const n of ['localhost', '127.0.0.1', '::1', hostname, ...extra]) {
     if (!n) continue;
     names.set(n.toLowerCase(), isIP(n) ? { type: 7, ip: n } : { type: 2, value: n });
   }
   return [...names.values()];
 }
 
-async function make(hostname: string): Promise<TlsMaterial> {
+async function make(hostname: string, extra: string[]): Promise<TlsMaterial> {
   const ca = await generate([{ name: 'commonName', value: 'omr simulate test CA' }, { name: 'organizationName', value: 'omr-cli' }], {
     keySize: 2048,
     algorithm: 'sha256',
@@ -47,19 +47,25 @@ async function make(hostname: string): Promise<TlsMaterial> {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: altNames(hostname) },
+      { name: 'subjectAltName', altNames: altNames(hostname, extra) },
     ],
   });
   return { caPem: ca.cert, certPem: server.cert, keyPem: server.private };
 }
 
-/** CA + server certificate for `hostname` (SANs: localhost, 127.0.0.1, ::1, hostname). */
-export function generateTls(hostname: string): Promise<TlsMaterial> {
-  let p = cache.get(hostname);
+/** Addresses worth a SAN: specific listen addresses, not wildcards. */
+export function specificAddresses(hosts: Array<string | undefined>): string[] {
+  return hosts.filter((h): h is string => !!h && h !== '0.0.0.0' && h !== '::');
+}
+
+/** CA + server certificate (SANs: localhost, 127.0.0.1, ::1, hostname and `extra` names/addresses). */
+export function generateTls(hostname: string, extra: string[] = []): Promise<TlsMaterial> {
+  const key = [hostname, ...[...new Set(extra)].sort()].join(' ');
+  let p = cache.get(key);
   if (!p) {
-    p = make(hostname);
-    p.catch(() => cache.delete(hostname));
-    cache.set(hostname, p);
+    p = make(hostname, [...new Set(extra)]);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
   }
   return p;
 }

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { silentLogger } from '../core/logger.js';
 import { Accounting } from './accounting.js';
-import { generateTls } from './certs.js';
+import { generateTls, specificAddresses } from './certs.js';
 import { FaultBook } from './faults.js';
 import { accountMap, createHandlers, type Core } from './handlers.js';
 import { seededRandom } from './rng.js';
@@ -89,7 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
   const clock = opts.clock ?? Date.now;
   const logger = opts.logger ?? silentLogger;
-  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname);
+  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname, specificAddresses([host, opts.tlsHost]));
   const store = new MessageStore(opts.storeDir, opts.keepRaw ?? true);
   await store.init();
   const acct = new Accounting(
