@@ -1,9 +1,8 @@
 // TLS material for the simulator: a throwaway CA and a server certificate it signs, made with
 // the selfsigned library (no hand-written ASN.1). Clients verify against the CA, as they would
 // against a real public CA, so name checks (SANs) are exercised too. Generated once per process
-// and host name, because RSA key generation costs a noticeable fraction of a second.
+// and set of names. ECDSA P-256 keys: fast to make, and every client we test accepts them.
 import { isIP } from 'node:net';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   caPem: string;
@@ -12,6 +11,10 @@ export interface TlsMaterial {
 }
 
 const cache = new Map<string, Promise<TlsMaterial>>();
+
+function keyOpts(keyType: KeyType): { keyType: 'ec'; curve: 'P-256' } | { keyType: 'rsa'; keySize: number } {
+  return keyType === 'rsa' ? { keyType: 'rsa', keySize: 2048 } : { keyType: 'ec', curve: 'P-256' };
+}
 
 function validity(): { notBeforeDate: Date; notAfterDate: Date } {
   const notBeforeDate = new Date(Date.now() - 60 * 60 * 1000);
@@ -28,9 +31,13 @@ function altNames(hostname: string, extra: string[]): Array<{ type: 2 | 7; value
   return [...names.values()];
 }
 
-async function make(hostname: string, extra: string[]): Promise<TlsMaterial> {
+export type KeyType = 'ec' | 'rsa';
+
+async function make(hostname: string, extra: string[], keyType: KeyType): Promise<TlsMaterial> {
+  // loaded on demand: the library takes a good half second to import
+  const { generate } = await import('selfsigned');
   const ca = await generate([{ name: 'commonName', value: 'omr simulate test CA' }, { name: 'organizationName', value: 'omr-cli' }], {
-    keySize: 2048,
+    ...keyOpts(keyType),
     algorithm: 'sha256',
     ...validity(),
     extensions: [
@@ -39,7 +46,7 @@ async function make(hostname: string, extra: string[]): Promise<TlsMaterial> {
     ],
   });
   const server = await generate([{ name: 'commonName', value: hostname }], {
-    keySize: 2048,
+    ...keyOpts(keyType),
     algorithm: 'sha256',
     ...validity(),
     ca: { key: ca.private, cert: ca.cert },
@@ -59,11 +66,11 @@ export function specificAddresses(hosts: Array<string | undefined>): string[] {
 }
 
 /** CA + server certificate (SANs: localhost, 127.0.0.1, ::1, hostname and `extra` names/addresses). */
-export function generateTls(hostname: string, extra: string[] = []): Promise<TlsMaterial> {
-  const key = [hostname, ...[...new Set(extra)].sort()].join(' ');
+export function generateTls(hostname: string, extra: string[] = [], keyType: KeyType = 'ec'): Promise<TlsMaterial> {
+  const key = [keyType, hostname, ...[...new Set(extra)].sort()].join(' ');
   let p = cache.get(key);
   if (!p) {
-    p = make(hostname, [...new Set(extra)]);
+    p = make(hostname, [...new Set(extra)], keyType);
     p.catch(() => cache.delete(key));
     cache.set(key, p);
   }

@@ -89,7 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
   const clock = opts.clock ?? Date.now;
   const logger = opts.logger ?? silentLogger;
-  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname, specificAddresses([host, opts.tlsHost]));
+  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname, specificAddresses([host, opts.tlsHost]), opts.certKeyType);
   const store = new MessageStore(opts.storeDir, opts.keepRaw ?? true);
   await store.init();
   const acct = new Accounting(

@@ -58,6 +58,8 @@ export interface SimulatorOptions {
   /** PEM certificate and key; otherwise a generated CA and server certificate are used. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Key type of the generated certificates: 'ec' (P-256, default, fast) or 'rsa' (2048, for old clients). */
+  certKeyType?: 'ec' | 'rsa';
   /** Idle timeout per session in ms (default 60000). */
   socketTimeoutMs?: number;
   logger?: Logger;

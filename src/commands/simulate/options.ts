@@ -92,6 +92,7 @@ export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.
     keepRaw: false,
     tlsCert: typeof opts.tlsCert === 'string' ? readPem(opts.tlsCert, '--tls-cert') : undefined,
     tlsKey: typeof opts.tlsKey === 'string' ? readPem(opts.tlsKey, '--tls-key') : undefined,
+    certKeyType: opts.certKeyType === 'rsa' ? 'rsa' : 'ec',
     faults: faults(opts),
   };
   if (sim.starttls === false && sim.requireTls && !sim.authOptional && !tlsListen)

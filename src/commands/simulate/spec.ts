@@ -22,6 +22,7 @@ const options: OptionSpec[] = [
   { flags: '--ca-out <file>', description: 'write the CA certificate that signed the server certificate here (for --ca / --tls-ca-path / --cacert)' },
   { flags: '--tls-cert <file>', description: 'use this PEM certificate (chain) instead of a generated one' },
   { flags: '--tls-key <file>', description: 'private key for --tls-cert' },
+  { flags: '--cert-key-type <type>', description: 'key type of the generated certificates (rsa for old clients without ECDSA)', default: 'ec', choices: ['ec', 'rsa'] },
   { flags: '--user <user>', description: 'the account clients must AUTH as (password from OMR_PASSWORD or --password-file)' },
   { flags: '--password-file <file>', description: 'password for --user on its first line (mode 0600)' },
   { flags: '--accounts <file>', description: 'several accounts, one USER:PASSWORD per line (mode 0600)' },
