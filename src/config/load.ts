@@ -29,14 +29,14 @@ export function loadConfigFile(path: string): LoadedFile {
 
 export function parseConfigText(text: string, path: string): LoadedFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
   const keyLines = collectKeyLines(doc, lines);
   const lineOf = (key: string) => keyLines.get(key);
 
   for (const err of [...doc.errors, ...doc.warnings]) {
     const line = err.linePos?.[0]?.line;
-    problems.push({ key: '', file: path, line, message: err.message.split('\n')[0]!, severity: err.name === 'YAMLWarning' ? 'warning' : 'error' });
+    problems.push({ key: '', file: path, line, message: err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), severity: err.name === 'YAMLWarning' ? 'warning' : 'error' });
   }
   if (doc.errors.length) return { path, values: {}, problems, lineOf };
 

@@ -70,7 +70,8 @@ export function resolveRelayConfig(input: ResolveInput): Resolved {
     origins.tls = 'default';
   }
   const config = out as unknown as RelayConfig;
-  const ruleProblems = checkRules(config, (key) => ({ origin: origins[key], file: file?.path, line: origins[key] === 'file' ? file?.lineOf(key) : undefined }));
+  // Rules need every value parsed; with source errors they would only add noise.
+  const ruleProblems = problems.some((p) => p.severity === 'error') ? [] : checkRules(config, (key) => ({ origin: origins[key], file: file?.path, line: origins[key] === 'file' ? file?.lineOf(key) : undefined }));
   problems.push(...ruleProblems);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new ConfigError(problems, file ? `Fix ${file.path} and run: omr config check ${file.path}` : undefined);
