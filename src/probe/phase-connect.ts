@@ -69,7 +69,9 @@ export async function bannerPhase(st: ProbeState): Promise<PhaseOutcome> {
       out.summary = `connected, but no greeting within ${secs(st.opts.timeoutMs)}`;
       out.hint = st.opts.tls === 'starttls' && st.opts.port === 465
         ? 'Port 465 expects implicit TLS and waits for us to start it: use --tls auto or --tls implicit.'
-        : 'Something accepts the connection but no SMTP server speaks: an antivirus or firewall proxy holding it, an overloaded server, or a service that is not SMTP. Try another port; turn off "scan outgoing mail" in antivirus software.';
+        : st.opts.tls === 'starttls'
+          ? `If port ${st.opts.port} uses implicit TLS (like 465), test it with --port ${st.opts.port}/implicit; otherwise see diagnosis:no-greeting.`
+          : 'See diagnosis:no-greeting.';
     }
     return out;
   }

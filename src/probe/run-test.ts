@@ -7,12 +7,14 @@ import { resolveHost, type DnsResult, type Lookup } from './dns.js';
 import { describeCapabilities } from './ehlo.js';
 import { plan, probePort } from './port-probe.js';
 import type { TranscriptEvent } from './smtp-session.js';
-import { portTlsMode, type PortReport, type ProbeOptions, type StopPhase, type TlsMode } from './types.js';
+import { portTlsMode, type PortReport, type PortTlsMode, type ProbeOptions, type StopPhase, type TlsMode } from './types.js';
 
 export interface TestOptions {
   host: string;
   ports: number[];
   tls: TlsMode;
+  /** Per-port TLS mode overriding `tls` (from "--port 4650/implicit"). */
+  portTls?: Record<number, PortTlsMode>;
   timeoutMs: number;
   stopAfter: StopPhase;
   ca?: string;
@@ -77,7 +79,7 @@ export async function runTest(o: TestOptions): Promise<CommandResult<TestData>> 
 
 function probeOptions(o: TestOptions, port: number, addresses: string[]): ProbeOptions {
   return {
-    host: o.host, addresses, port, tls: portTlsMode(o.tls, port), timeoutMs: o.timeoutMs, stopAfter: o.stopAfter,
+    host: o.host, addresses, port, tls: o.portTls?.[port] ?? portTlsMode(o.tls, port), timeoutMs: o.timeoutMs, stopAfter: o.stopAfter,
     ca: o.ca, user: o.user, password: o.password, from: o.from, to: o.to, expectBanner: o.expectBanner,
     ehloName: o.ehloName, signal: o.signal, onTranscript: o.onTranscript ? (e) => o.onTranscript!(port, e) : undefined,
   };
