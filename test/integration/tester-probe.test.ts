@@ -164,3 +164,22 @@ test('dns failure: fail with a hint and no port checks', async () => {
   assert.match(byId(r.checks, 'dns').summary, /no such host/);
   assert.equal(r.checks.length, 1);
 });
+
+test('AUTH LOGIN (when PLAIN is not offered): works and the transcript hides the password', async () => {
+  const s = await startGoodServer({ password: PW, extra: { authMethods: ['LOGIN'] } });
+  cleanup.push(s.close);
+  const lines: string[] = [];
+  const r = await runTest(opts([s.port], { ca: s.caPem, user: 'office', password: PW, stopAfter: 'auth', onTranscript: (_p, e) => lines.push(e.line) }));
+  assert.equal(r.verdict, 'pass', JSON.stringify(r.checks, null, 1));
+  assert.match(byId(r.checks, `auth:${s.port}`).summary, /with LOGIN/);
+  const text = lines.join('\n');
+  assert.equal(text.includes(PW) || text.includes(Buffer.from(PW).toString('base64')), false);
+  assert.match(text, /^\[redacted\]$/m);
+});
+
+test('--connections against a server without a limit: all accepted', async () => {
+  const r = await runTest(opts([good.port], { connections: 3 }));
+  const c = byId(r.checks, 'connections');
+  assert.equal(c.status, 'pass');
+  assert.deepEqual({ a: c.detail!.attempted, k: c.detail!.accepted, f: c.detail!.firstRejection }, { a: 3, k: 3, f: null });
+});
