@@ -68,12 +68,12 @@ export const testSpec: CommandSpec = {
     { command: 'OMR_PASSWORD=... omr test --user office@example.com --from office@example.com --to me@example.com --send', description: 'log in and send a test message on every port' },
     { command: 'omr test 127.0.0.1 --port 2525 --ca sim-ca.pem --user office --password-file pw.txt --connections 6', description: 'rehearse against omr simulate and measure its connection limit' },
     { command: 'omr test --port 587 --stop-after tls --transcript', description: 'show the conversation up to the TLS handshake' },
-    { command: 'omr test --json | jq \'.checks[] | select(.status != "pass")\'', description: 'what did not pass, for scripts' },
+    { command: 'omr test --json | jq -r \'.checks[] | select(.hint) | .hint\'', description: 'the advice only, for scripts' },
   ],
   manSections: {
     'CHECK IDS':
       'dns, tcp:PORT, banner:PORT, ehlo:PORT, starttls:PORT, tls:PORT, auth:PORT, mail:PORT, rcpt:PORT, data:PORT, connections, and diagnosis:port25-blocked, diagnosis:no-connection, diagnosis:no-greeting, diagnosis:smtp-proxy, diagnosis:starttls-stripped, diagnosis:plaintext-auth-only, diagnosis:connection-limit, diagnosis:quota, diagnosis:slow-greeting, diagnosis:slow-data-ack, diagnosis:cert-expiring. Diagnosis checks appear only when they apply. Phases a port did not reach are listed with status skip.',
-    'EXIT STATUS': '0 when every port passed, or at least one port completed every phase (warn); 1 when no port did; 2 for usage errors (bad flag value, missing password).',
+    VERDICT: '0 when every port passed, or at least one port completed every phase (warn); 1 when no port did; 2 for usage errors (bad flag value, missing password).',
   },
   load: () => import('./run.js'),
 };
