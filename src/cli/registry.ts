@@ -2,7 +2,8 @@
 // implementations load lazily.
 import type { CommandSpec } from './spec.js';
 import { testSpec } from '../commands/test/spec.js';
+import { checkExposureSpec } from '../commands/check-exposure/spec.js';
 import { configSpec } from '../commands/config/spec.js';
 import { simulateSpec } from '../commands/simulate/spec.js';
 
-export const commands: CommandSpec[] = [testSpec, configSpec, simulateSpec];
+export const commands: CommandSpec[] = [testSpec, checkExposureSpec, configSpec, simulateSpec];
