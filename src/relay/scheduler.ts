@@ -3,7 +3,7 @@
 // and files each result: done, deferred with backoff, DSN, or a paused queue.
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../core/logger.js';
-import { ConcurrencyWindow } from './backoff.js';
+import { ConcurrencyWindow, retryDelay } from './backoff.js';
 import { buildDsn, readHeaderBlock } from './bounce.js';
 import { takeControl, type ControlRequest } from './control.js';
 import { Lane } from './deliver.js';
@@ -227,7 +227,8 @@ export class Scheduler {
     } else if (a.step === 'throttle') {
       this.window.onThrottle();
       this.throttleReason = a.reply;
-      this.notBefore = now + 3000 + Math.round(Math.random() * 7000);
+      // Short global cooldown (jittered) so lanes do not hammer a busy smarthost in lockstep.
+      this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 10_000), maxMs: 10_000, jitter: 0.5 });
       this.logger.warn('upstream busy: lowering concurrency and backing off', { reply: a.reply, concurrency: this.window.current });
     }
     if (a.dsnDue.length) rec = await this.notify(rec, a.dsnDue);
