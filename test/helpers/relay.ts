@@ -36,6 +36,8 @@ export interface Sink {
   peak: number;
   totalConnections: number;
   authFailures: number;
+  /** AUTH commands that reached onAuth (also over plaintext when insecureAuth). */
+  authAttempts: number;
   hooks: SinkHooks;
   close(): Promise<void>;
 }
@@ -61,18 +63,18 @@ export function testTls(): Promise<{ key: string; cert: string; ca: string }> {
 
 const err = (e: SmtpErr): Error => Object.assign(new Error(e.text), { responseCode: e.code });
 
-export async function startSink(opts: { user?: string; password?: string; tls?: boolean; hooks?: SinkHooks } = {}): Promise<Sink> {
+export async function startSink(opts: { user?: string; password?: string; tls?: boolean; insecureAuth?: boolean; hooks?: SinkHooks } = {}): Promise<Sink> {
   const tls = await testTls();
-  const state = { messages: [] as SinkMessage[], connections: 0, peak: 0, totalConnections: 0, authFailures: 0, dataCount: 0 };
+  const state = { messages: [] as SinkMessage[], connections: 0, peak: 0, totalConnections: 0, authFailures: 0, authAttempts: 0, dataCount: 0 };
   const hooks: SinkHooks = opts.hooks ?? {};
   const users = new WeakMap<SMTPServerSession, string>();
   const server = new SMTPServer({
     key: tls.key,
     cert: tls.cert,
-    hideSTARTTLS: opts.tls === false,
-    disabledCommands: opts.user ? [] : ['AUTH'],
+    // tls:false = no STARTTLS at all (hideSTARTTLS alone would still accept the command).
+    disabledCommands: [...(opts.user || opts.insecureAuth ? [] : ['AUTH']), ...(opts.tls === false ? ['STARTTLS'] : [])],
     authOptional: !opts.user,
-    allowInsecureAuth: false,
+    allowInsecureAuth: opts.insecureAuth ?? false,
     logger: false,
     onConnect(session, cb) {
       state.totalConnections++;
@@ -85,6 +87,7 @@ export async function startSink(opts: { user?: string; password?: string; tls?: 
       state.connections--;
     },
     onAuth(auth, session, cb) {
+      state.authAttempts++;
       if (auth.username === opts.user && auth.password === opts.password) {
         users.set(session, auth.username!);
         return cb(null, { user: auth.username });
@@ -201,4 +204,48 @@ export function stripReceived(raw: Buffer): Buffer {
   const m = /\r\n(?![ \t])/g;
   m.exec(text);
   return Buffer.from(text.slice(m.lastIndex), 'latin1');
+}
+
+/** A raw SMTP client for byte-exact tests (smuggling): write bytes, read whole replies. */
+export async function rawClient(port: number): Promise<{ reply(timeoutMs?: number): Promise<string>; write(b: string | Buffer): void; close(): void; closed: Promise<void> }> {
+  const { connect } = await import('node:net');
+  const sock = connect(port, '127.0.0.1');
+  let buf = '';
+  const waiters: Array<() => void> = [];
+  sock.on('data', (d) => {
+    buf += d.toString('latin1');
+    waiters.splice(0).forEach((w) => w());
+  });
+  const closed = new Promise<void>((r) => sock.on('close', () => {
+    waiters.splice(0).forEach((w) => w());
+    r();
+  }));
+  sock.on('error', () => undefined);
+  await new Promise<void>((r, j) => {
+    sock.once('connect', () => r());
+    sock.once('error', j);
+  });
+  const takeReply = (): string | undefined => {
+    const m = /^(?:\d{3}-[^\n]*\n)*\d{3}(?: [^\n]*)?\r?\n/.exec(buf);
+    if (!m) return undefined;
+    buf = buf.slice(m[0].length);
+    return m[0].trimEnd();
+  };
+  return {
+    async reply(timeoutMs = 5000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const r = takeReply();
+        if (r !== undefined) return r;
+        if (sock.destroyed || Date.now() > end) return sock.destroyed ? '<closed>' : '<timeout>';
+        await new Promise<void>((res) => {
+          waiters.push(res);
+          setTimeout(res, 50);
+        });
+      }
+    },
+    write: (b) => void sock.write(b),
+    close: () => sock.destroy(),
+    closed,
+  };
 }
