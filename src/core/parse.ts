@@ -85,6 +85,13 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * mult[(m[2] ?? 'b').toLowerCase()]!);
 }
 
+export function formatSize(bytes: number): string {
+  for (const [unit, mult] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= mult && bytes % (mult / 4) === 0) return `${bytes / mult}${unit}`;
+  }
+  return `${bytes}`;
+}
+
 export function parsePositiveInt(text: string, min = 1): number {
   if (!/^\d+$/.test(text.trim())) throw new Error(`"${text}" is not a whole number`);
   const n = Number(text);
