@@ -72,7 +72,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger): Promise<Ru
         await Promise.all(servers.map(closeServer));
         await scheduler.stop();
         await removePid(spool.root);
-        logger.info('relay stopped', { ...scheduler.counts() });
+        logger.info('relay stopped', { ...(await spool.counts()) });
       })()),
   };
 }

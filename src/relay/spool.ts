@@ -103,6 +103,13 @@ export class Spool {
     return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
   }
 
+  /** Messages per queue directory. */
+  async counts(): Promise<Record<QueueState, number>> {
+    const out = {} as Record<QueueState, number>;
+    for (const s of QUEUE_STATES) out[s] = (await this.ids(s)).length;
+    return out;
+  }
+
   /** Which queue a message is in right now (undefined if gone). */
   async locate(id: string): Promise<QueueState | 'corrupt' | undefined> {
     for (const s of [...QUEUE_STATES, 'corrupt'] as const) {

@@ -41,7 +41,9 @@ export interface RelayOptions {
   upstreamTimeoutMs: number;
 }
 
-export const DEFAULT_ALLOW = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '::1/128', 'fc00::/7', 'fe80::/10'];
+import { DEFAULT_ALLOW } from '../config/relay-keys.js';
+
+export { DEFAULT_ALLOW };
 
 export function defaultRelayOptions(): RelayOptions {
   return {
