@@ -42,6 +42,8 @@ export function createReceiver(deps: ReceiverDeps): SMTPServer {
     disabledCommands: ['AUTH', 'STARTTLS'],
     authOptional: true,
     hideENHANCEDSTATUSCODES: true,
+    // LAN reverse DNS is often slow or broken; the Received header carries the address anyway.
+    disableReverseLookup: true,
     socketTimeout: opts.commandTimeoutMs,
     closeTimeout: 30_000,
     logger: false,
