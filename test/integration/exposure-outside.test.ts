@@ -157,3 +157,15 @@ test('a 554 greeting means reachable but refusing service', async () => {
     await s.close();
   }
 });
+
+test('IPv6: the battery uses [IPv6:...] literals against ::1', async () => {
+  const v6 = await startSmtp('refuse', { host: '::1' }).catch(() => undefined);
+  if (!v6) return; // no IPv6 loopback on this machine
+  try {
+    const p = await probePort({ host: '::1', ip: '::1', port: v6.port, timeoutMs: 5000, relayTest: true });
+    assert.equal(p.exposure, 'reachable-relay-refused');
+    assert.ok(p.transcript.some((l) => l.includes('MAIL FROM:<omr-relay-test@[IPv6:::1]>')));
+  } finally {
+    await v6.close();
+  }
+});
