@@ -100,12 +100,16 @@ function dnsCheck(host: string, dns: DnsResult): Check {
   return { id: 'dns', status: 'pass', durationMs: dns.durationMs, summary: `${host} -> ${dns.addresses.map((a) => a.address).join(', ')}`, detail };
 }
 
-/** The port's phase checks plus `skip` checks for the planned phases it never reached. */
+/** The port's phase checks in plan order, with `skip` checks for phases it never reached. */
 function portChecks(r: PortReport, o: TestOptions): Check[] {
-  const out: Check[] = r.phases.map((p) => ({ id: `${p.phase}:${r.port}`, status: p.status, durationMs: p.durationMs, summary: p.summary, detail: p.detail, hint: p.hint }));
-  const seen = new Set(r.phases.map((p) => p.phase));
+  const out: Check[] = [];
   for (const s of plan({ tls: r.mode, stopAfter: o.stopAfter, user: o.user, from: o.from, to: o.to })) {
-    if (!seen.has(s.phase)) out.push({ id: `${s.phase}:${r.port}`, status: 'skip', summary: `not reached (${r.failedPhase ?? 'stopped'} failed)`, detail: { notReached: true } });
+    const p = r.phases.find((x) => x.phase === s.phase);
+    out.push(
+      p
+        ? { id: `${p.phase}:${r.port}`, status: p.status, durationMs: p.durationMs, summary: p.summary, detail: p.detail, hint: p.hint }
+        : { id: `${s.phase}:${r.port}`, status: 'skip', summary: `not reached (${r.failedPhase ?? 'stopped'} failed)`, detail: { notReached: true } },
+    );
   }
   return out;
 }
