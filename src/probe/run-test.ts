@@ -70,7 +70,7 @@ export async function runTest(o: TestOptions): Promise<CommandResult<TestData>> 
   let connections: ConnectionsResult | null = null;
   if (o.connections && dns.ok) {
     connections = await runConnections(o, reports, addresses);
-    if (connections) checks.push(connectionsCheck(connections));
+    checks.push(connections ? connectionsCheck(connections) : { id: 'connections', status: 'skip', summary: 'not tried: no port accepted a session' });
   }
   checks.push(...diagnose({ ports: reports, authAsked: Boolean(o.user), expectBanner: o.expectBanner, thresholds: o.thresholds }));
   const data: TestData = { host: o.host, addresses, stopAfter: o.stopAfter, ports: reports.map(summarize), connections };
