@@ -20,6 +20,7 @@ export interface TestOptions {
   ca?: string;
   user?: string;
   password?: string;
+  authMech?: 'PLAIN' | 'LOGIN';
   from?: string;
   to?: string;
   expectBanner?: RegExp;
@@ -80,7 +81,7 @@ export async function runTest(o: TestOptions): Promise<CommandResult<TestData>> 
 function probeOptions(o: TestOptions, port: number, addresses: string[]): ProbeOptions {
   return {
     host: o.host, addresses, port, tls: o.portTls?.[port] ?? portTlsMode(o.tls, port), timeoutMs: o.timeoutMs, stopAfter: o.stopAfter,
-    ca: o.ca, user: o.user, password: o.password, from: o.from, to: o.to, expectBanner: o.expectBanner,
+    ca: o.ca, user: o.user, password: o.password, authMech: o.authMech, from: o.from, to: o.to, expectBanner: o.expectBanner,
     ehloName: o.ehloName, signal: o.signal, onTranscript: o.onTranscript ? (e) => o.onTranscript!(port, e) : undefined,
   };
 }

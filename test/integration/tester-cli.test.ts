@@ -57,12 +57,14 @@ test('simulator: STARTTLS and implicit TLS ports pass through DATA; JSON envelop
   assertNoSecret(r, SIM_PASSWORD);
 });
 
-test('simulator with --password-file (0600): human output, no secret in it', async () => {
+test('simulator with --password-file (0600) and --auth-mech login: human output, no secret in it', async () => {
   const pwFile = join(dir, 'pw');
   await writeFile(pwFile, SIM_PASSWORD + '\n', { mode: 0o600 });
-  const r = await runCli(simArgs('--user', SIM_USER, '--password-file', pwFile, '--transcript'));
+  const r = await runCli(simArgs('--user', SIM_USER, '--password-file', pwFile, '--auth-mech', 'login', '--transcript'));
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /authenticated as office@example.test/);
+  assert.match(r.stdout, /authenticated as office@example.test with LOGIN/);
+  assert.match(r.stderr, /~> AUTH LOGIN$/m);
+  assert.match(r.stderr, /~> \[redacted\]$/m);
   assert.match(r.stdout, /omr test: PASS/);
   assertNoSecret(r, SIM_PASSWORD);
 });

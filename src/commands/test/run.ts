@@ -18,6 +18,7 @@ interface Flags {
   port: PortChoice[];
   timeout: number;
   user?: string;
+  authMech?: 'PLAIN' | 'LOGIN';
   passwordFile?: string;
   from?: string;
   to?: string;
@@ -35,6 +36,7 @@ interface Flags {
 export function targetPhase(f: Flags): StopPhase {
   if (Boolean(f.from) !== Boolean(f.to)) throw new UsageError(`--${f.from ? 'to' : 'from'} is missing: MAIL and RCPT are tried only with both --from and --to`);
   if (f.send && !f.from) throw new UsageError('--send needs --from and --to (the test message needs a sender and a recipient)');
+  if (f.authMech && !f.user) throw new UsageError('--auth-mech needs --user');
   if (f.user && f.tls === 'none') throw new UsageError('--tls none with --user: omr never sends a password without TLS', 'Use --tls auto (the default) or starttls/implicit.');
   const natural: StopPhase = f.send ? 'data' : f.from ? 'rcpt' : f.user ? 'auth' : f.tls === 'none' ? 'ehlo' : 'tls';
   const stop = f.stopAfter ?? natural;
@@ -76,6 +78,7 @@ export async function run(ctx: CommandContext, args: string[], opts: Record<stri
     ca: f.ca ? readCa(f.ca) : undefined,
     user: f.user,
     password,
+    authMech: f.authMech,
     from: f.from,
     to: f.to,
     expectBanner: f.expectBanner,

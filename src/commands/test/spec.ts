@@ -23,6 +23,12 @@ export function parsePortChoices(text: string): PortChoice[] {
   return out;
 }
 
+function parseMech(text: string): 'PLAIN' | 'LOGIN' {
+  const m = text.trim().toUpperCase();
+  if (m !== 'PLAIN' && m !== 'LOGIN') throw new Error(`"${text}" is not PLAIN or LOGIN`);
+  return m;
+}
+
 function parseTimeout(text: string): number {
   const ms = parseDuration(text);
   if (ms <= 0) throw new Error('the timeout must be more than 0');
@@ -51,6 +57,7 @@ export const testSpec: CommandSpec = {
     { flags: '--port <list>', description: 'comma-separated ports to probe; 465 means implicit TLS; PORT/implicit, PORT/starttls or PORT/none sets one port\'s TLS mode', default: [{ port: 587 }, { port: 25 }, { port: 2525 }, { port: 465 }], defaultText: '587,25,2525,465', parse: parsePortChoices },
     { flags: '--timeout <seconds>', description: 'timeout for each phase (a number of seconds, or e.g. 500ms, 1m)', default: 15_000, defaultText: '15', parse: parseTimeout },
     { flags: '--user <user>', description: 'account name for AUTH (PLAIN or LOGIN, only over TLS)' },
+    { flags: '--auth-mech <mech>', description: 'use this AUTH mechanism, PLAIN or LOGIN (what your mail program uses; Outlook uses LOGIN)', parse: parseMech, defaultText: 'PLAIN if offered, else LOGIN' },
     { flags: '--password-file <file>', description: 'read the password from the first line of FILE (mode 0600); else OMR_PASSWORD or a prompt' },
     { flags: '--from <addr>', description: 'envelope sender for MAIL FROM (with --to)' },
     { flags: '--to <addr>', description: 'recipient for RCPT TO (with --from)' },
