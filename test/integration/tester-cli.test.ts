@@ -160,3 +160,12 @@ test('usage errors exit 2: --from without --to, --user without a password, loose
   const d = await runCli(['test', '127.0.0.1', '--port', '25/bogus']);
   assert.equal(d.code, 2);
 });
+
+test('HOST:PORT form works, and conflicts with --port', async () => {
+  const r = await runCli(['test', `127.0.0.1:${sim.port}`, '--ca', sim.caFile, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parseEnvelope(r).data.ports.map((p: { port: number }) => p.port), [sim.port]);
+  const c = await runCli(['test', `127.0.0.1:${sim.port}`, '--port', '25']);
+  assert.equal(c.code, 2);
+  assert.match(c.stderr, /either in HOST:PORT or with --port/);
+});

@@ -2,7 +2,9 @@
 // transcript on stderr, and returns the result model. The probing itself is src/probe.
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from '../../cli/spec.js';
+import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
+import { parseHostPort } from '../../core/parse.js';
 import type { CommandResult } from '../../core/result.js';
 import { requirePassword } from '../../core/secrets.js';
 import { runTest, type TestData, type TestOptions } from '../../probe/run-test.js';
@@ -47,6 +49,17 @@ export function targetPhase(f: Flags): StopPhase {
   return phaseRank(stop) > phaseRank(natural) ? natural : stop;
 }
 
+/** HOST, HOST:PORT, [IPv6] or [IPv6]:PORT, or a bare IPv6 address. */
+export function parseTarget(text: string): { host: string; port?: number } {
+  if (isIP(text)) return { host: text };
+  try {
+    const hp = parseHostPort(text, -1);
+    return hp.port === -1 ? { host: hp.host } : hp;
+  } catch (e) {
+    throw new UsageError(`HOST ${text}: ${(e as Error).message}`);
+  }
+}
+
 function readCa(path: string): string {
   try {
     const pem = readFileSync(path, 'utf8');
@@ -65,7 +78,11 @@ export function transcriptLine(port: number, e: TranscriptEvent): string {
 
 export async function run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<CommandResult<TestData>> {
   const f = opts as unknown as Flags;
-  const host = args[0] ?? DEFAULT_HOST;
+  const { host, port } = parseTarget(args[0] ?? DEFAULT_HOST);
+  if (port !== undefined) {
+    if (ctx.given('port')) throw new UsageError(`${args[0]}: give the port either in HOST:PORT or with --port, not both`);
+    f.port = [{ port }];
+  }
   const stopAfter = targetPhase(f);
   const password = f.user ? await requirePassword({ passwordFile: f.passwordFile, env: ctx.env, prompt: ctx.promptSecret, user: f.user }) : undefined;
   const options: TestOptions = {
