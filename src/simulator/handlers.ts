@@ -20,6 +20,7 @@ export interface Core {
   deferAt: DeferStage;
   reject?: RegExp;
   authOptional: boolean;
+  requireTls: boolean;
   clock: () => number;
   logger: Logger;
   onEvent?: (e: SimulatorEvent) => void;
@@ -91,6 +92,11 @@ export function createHandlers(core: Core) {
     emit('connect', s, { detail: { local: `${s.localAddress}:${s.localPort}`, remotePort: s.remotePort } });
     if (core.faults.take('greeting421')) return refuse(s, REPLIES.greeting421, cb);
     if (deferred('connect')) return refuse(s, REPLIES.defer, cb);
+    if (core.faults.take('stripStarttls')) {
+      (s as SMTPServerSession & { disabledCommands?: string[] }).disabledCommands = ['STARTTLS'];
+      core.acct.fault('stripStarttls');
+      emit('fault', s, { reason: 'fault:stripStarttls' });
+    }
     later('greeting', s, () => cb());
   }
 
@@ -109,6 +115,8 @@ export function createHandlers(core: Core) {
   function onAuth(auth: SMTPServerAuthentication, s: SMTPServerSession, cb: (err: Error | null | undefined, res?: { user: string }) => void): void {
     const st = state(s);
     later('auth', s, () => {
+      // smtp-server answers 538 itself while STARTTLS is on offer; this covers a stripped STARTTLS
+      if (core.requireTls && !s.secure) return refuse(s, REPLIES.tlsRequired, cb);
       if (core.faults.take('authFail')) return refuse(s, REPLIES.authFault, cb);
       const user = auth.username ?? '';
       const expected = core.accounts.get(user);

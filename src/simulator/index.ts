@@ -109,6 +109,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     deferAt: opts.deferAt ?? 'connect',
     reject: toRegExp(opts.reject),
     authOptional: opts.authOptional ?? false,
+    requireTls: !(opts.allowInsecureAuth === true || opts.requireTls === false),
     clock,
     logger,
     onEvent: opts.onEvent,
@@ -125,7 +126,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const insecureAuth = opts.allowInsecureAuth === true || opts.requireTls === false;
   const base: SMTPServerOptions = {
     name: hostname,
-    banner: 'ESMTP omr simulate (OMR stand-in)',
+    banner: opts.banner ?? 'omr simulate (OMR stand-in)',
     size: maxSize > 0 ? maxSize : undefined,
     authMethods: ['PLAIN', 'LOGIN'],
     // AUTH is enforced in onMailFrom so that 530s are counted like every other refusal.

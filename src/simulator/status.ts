@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { Simulator } from './index.js';
 import type { Fault } from './types.js';
 
-const FAULT_KINDS = new Set(['greeting421', 'mail421', 'rcpt4xx', 'data421', 'data5xx', 'dropMidData', 'delayReply', 'authFail']);
+const FAULT_KINDS = new Set(['greeting421', 'mail421', 'rcpt4xx', 'data421', 'data5xx', 'dropMidData', 'delayReply', 'authFail', 'stripStarttls']);
 const STAGES = new Set(['greeting', 'auth', 'mail', 'rcpt', 'data']);
 
 export function isLoopback(host: string): boolean {

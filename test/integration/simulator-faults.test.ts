@@ -189,4 +189,18 @@ describe('simulator fault injection', () => {
       await sim.cleanup();
     }
   });
+
+  it('stripStarttls hides STARTTLS from the next connection; AUTH there gets 538', () =>
+    withSim({ banner: 'custom banner' }, async (sim, open) => {
+      sim.inject({ kind: 'stripStarttls' });
+      const c = await open();
+      assert.equal(c.greeting.text, '220 omr.simulator.test ESMTP custom banner');
+      assert.doesNotMatch((await c.cmd('EHLO x.test')).text, /STARTTLS/);
+      const r = await c.authPlain(SIM_USER, SIM_PASSWORD);
+      assert.equal(r.code, 538);
+      assert.equal(sim.stats().rejected.byReason['tls-required'], 1);
+      assert.equal(sim.stats().sessions, 0);
+      const d = await open();
+      assert.match((await d.cmd('EHLO x.test')).text, /STARTTLS/);
+    }));
 });
