@@ -27,6 +27,8 @@ export interface Simulator {
   hostname: string;
   /** The CA that signed the server certificate (the certificate itself with --tls-cert). */
   caPem: string;
+  /** The server certificate (PEM) the listeners present. */
+  certPem: string;
   writeCa(path: string): Promise<void>;
   stats(): SimulatorStats;
   messages(): StoredMessage[];
@@ -89,7 +91,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
   const clock = opts.clock ?? Date.now;
   const logger = opts.logger ?? silentLogger;
-  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname, specificAddresses([host, opts.tlsHost]), opts.certKeyType);
+  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls({ hostname, extra: specificAddresses([host, opts.tlsHost]), keyType: opts.certKeyType, validDays: opts.certValidDays });
   const store = new MessageStore(opts.storeDir, opts.keepRaw ?? true);
   await store.init();
   const acct = new Accounting(
@@ -168,6 +170,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     tlsHost: tlsPort === undefined ? undefined : (opts.tlsHost ?? host),
     hostname,
     caPem: tls.caPem,
+    certPem: tls.certPem,
     writeCa: (path) => writeFile(path, tls.caPem, { mode: 0o644 }),
     stats: () => acct.stats(),
     messages: () => store.all(),

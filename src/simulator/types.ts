@@ -62,6 +62,8 @@ export interface SimulatorOptions {
   tlsKey?: string;
   /** Key type of the generated certificates: 'ec' (P-256, default, fast) or 'rsa' (2048, for old clients). */
   certKeyType?: 'ec' | 'rsa';
+  /** Lifetime of the generated server certificate in days (default 365; e.g. 5 to rehearse an expiring one, 0 for expired). */
+  certValidDays?: number;
   /** Idle timeout per session in ms (default 60000). */
   socketTimeoutMs?: number;
   logger?: Logger;

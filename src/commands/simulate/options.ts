@@ -95,6 +95,7 @@ export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.
     tlsCert: typeof opts.tlsCert === 'string' ? readPem(opts.tlsCert, '--tls-cert') : undefined,
     tlsKey: typeof opts.tlsKey === 'string' ? readPem(opts.tlsKey, '--tls-key') : undefined,
     certKeyType: opts.certKeyType === 'rsa' ? 'rsa' : 'ec',
+    certValidDays: opts.certDays as number | undefined,
     faults: faults(opts),
   };
   if (sim.starttls === false && sim.requireTls && !sim.authOptional && !tlsListen)
