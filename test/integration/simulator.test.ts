@@ -181,4 +181,24 @@ describe('simulator limits and faults (raw client)', () => {
       await sim2.cleanup();
     }
   });
+
+  it('runtime controls: setQuota, setMaxConnections, resetCounters, waitForMessages timeout', async () => {
+    const sim = await startTestSimulator();
+    const clients: RawSmtp[] = [];
+    try {
+      sim.setMaxConnections(1);
+      for (let i = 0; i < 2; i++) clients.push(await RawSmtp.open(sim.port));
+      assert.deepEqual([(await clients[0]!.login(sim.caPem)).code, (await clients[1]!.login(sim.caPem)).code], [235, 421]);
+      sim.setQuota({ month: 0 });
+      const r = await clients[0]!.cmd('MAIL FROM:<a@example.test>');
+      assert.match(r.text, /^421 4\.7\.0 Monthly message quota exceeded/);
+      await assert.rejects(sim.waitForMessages(1, 50), /0 of 1 messages/);
+      sim.resetCounters();
+      assert.equal(sim.stats().rejected.total, 0);
+      assert.equal(sim.messages().length, 0);
+    } finally {
+      for (const c of clients) c.close();
+      await sim.cleanup();
+    }
+  });
 });
