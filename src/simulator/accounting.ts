@@ -107,9 +107,9 @@ export class Accounting {
     else this.reserved.set(user, n);
   }
 
-  /** The reserved transaction was accepted: count it against the quotas. */
-  commit(user: string, bytes: number): void {
-    this.release(user);
+  /** The transaction was accepted: count it against the quotas (and end its reservation, if it still holds one). */
+  commit(user: string, bytes: number, reserved = true): void {
+    if (reserved) this.release(user);
     const now = this.clock();
     const log = this.hourLog.get(user) ?? [];
     log.push(now);

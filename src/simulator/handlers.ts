@@ -29,6 +29,8 @@ export interface Core {
 }
 
 interface SessionState {
+  /** Set by onClose; delayed handlers check it so a gone session cannot take a slot. */
+  closed?: boolean;
   counted: boolean;
   user?: string;
   loggedIn: boolean;
@@ -69,13 +71,18 @@ export function createHandlers(core: Core) {
   };
 
   /** Apply a delayReply fault for this stage, if one is armed. */
+  // A delayed DATA reply still accepts the message when the client has gone meanwhile: that is
+  // the "accepted, but the client timed out and sends it again" case from TZO's note.
   const later = (stage: ReplyStage, s: SMTPServerSession, fn: () => void): void => {
     const f = core.faults.take('delayReply', stage);
     if (!f || f.kind !== 'delayReply') return fn();
+    const st = state(s);
     core.acct.fault('delayReply');
     emit('fault', s, { reason: 'fault:delayReply', detail: { stage, ms: f.ms } });
     // unref: a pending delayed reply must not keep a stopped simulator's process alive
-    setTimeout(fn, f.ms).unref();
+    setTimeout(() => {
+      if (!st.closed || stage === 'data') fn();
+    }, f.ms).unref();
   };
 
   const deferred = (stage: DeferStage): boolean => core.deferAt === stage && core.deferRate > 0 && core.random() < core.deferRate;
@@ -199,22 +206,24 @@ export function createHandlers(core: Core) {
       remoteAddress: s.remoteAddress,
     };
     try {
-      await core.store.add(msg, raw);
+      await core.store.persist(msg, raw);
     } catch (e) {
       core.logger.error('simulator.store-failed', { error: e as Error });
       releaseReservation(st);
       core.acct.reject('store-failed');
       return cb(replyError({ code: 451, text: '4.3.0 Local storage error', reason: 'store-failed' }));
     }
+    core.acct.commit(msg.user, raw.length, st.reserved);
     st.reserved = false;
-    core.acct.commit(msg.user, raw.length);
-    emit('accepted', s, { code: 250, reply: `250 2.0.0 Ok: queued as ${msg.id}`, detail: { id: msg.id, size: raw.length, from: msg.envelope.mailFrom, to: msg.envelope.rcptTo } });
+    core.store.record(msg, raw);
+    emit('accepted', s, { user: msg.user, code: 250, reply: `250 2.0.0 Ok: queued as ${msg.id}`, detail: { id: msg.id, size: raw.length, from: msg.envelope.mailFrom, to: msg.envelope.rcptTo } });
     cb(null, `2.0.0 Ok: queued as ${msg.id}`);
   }
 
   function onClose(s: SMTPServerSession): void {
     const st = states.get(s.id);
     if (!st) return;
+    st.closed = true;
     releaseReservation(st);
     if (st.loggedIn && st.user) core.acct.logout(st.user);
     if (st.counted) core.acct.disconnect();

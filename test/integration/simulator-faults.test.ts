@@ -203,4 +203,42 @@ describe('simulator fault injection', () => {
       const d = await open();
       assert.match((await d.cmd('EHLO x.test')).text, /STARTTLS/);
     }));
+
+  it('a session that leaves during a delayed AUTH reply takes no slot', () =>
+    withSim({ maxConnections: 1 }, async (sim, open) => {
+      const c = await open();
+      await c.cmd('EHLO x.test');
+      await c.starttls(sim.caPem);
+      await c.cmd('EHLO x.test');
+      sim.inject({ kind: 'delayReply', stage: 'auth', ms: 200 });
+      c.socket.write('AUTH PLAIN ' + Buffer.from(`\0${SIM_USER}\0${SIM_PASSWORD}`).toString('base64') + '\r\n');
+      await new Promise((r) => setTimeout(r, 50));
+      c.close();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(sim.stats().sessions, 0);
+      assert.deepEqual(sim.stats().connections.currentPerAccount, {});
+      const d = await open();
+      assert.equal((await d.login(sim.caPem)).code, 235);
+    }));
+
+  it('a delayed DATA reply still accepts the message when the client has gone (duplicate risk)', () =>
+    withSim({ quotaHour: 1 }, async (sim, open) => {
+      const c = await open();
+      await c.login(sim.caPem);
+      sim.inject({ kind: 'delayReply', stage: 'data', ms: 200 });
+      await c.cmd('MAIL FROM:<a@example.test>');
+      await c.cmd('RCPT TO:<b@example.test>');
+      await c.cmd('DATA');
+      c.socket.write(dotStuff(Buffer.from('Subject: t\r\n\r\nbody\r\n')));
+      await new Promise((r) => setTimeout(r, 50));
+      c.close();
+      const [m] = await sim.waitForMessages(1, 2000);
+      assert.equal(m!.user, SIM_USER);
+      const st = sim.stats();
+      assert.equal(st.accepted, 1);
+      assert.equal(st.quota[SIM_USER]!.hour, 1);
+      const d = await open();
+      await d.login(sim.caPem);
+      assert.equal((await d.cmd('MAIL FROM:<a@example.test>')).code, 421, 'the quota of 1 is used up');
+    }));
 });
