@@ -53,7 +53,8 @@ export function createHandlers(core: Core) {
 
   const emit = (type: SimulatorEventType, s: SMTPServerSession, extra: Partial<SimulatorEvent> = {}): void => {
     const ev: SimulatorEvent = { time: new Date(core.clock()).toISOString(), type, session: s.id, remote: s.remoteAddress, user: states.get(s.id)?.user, ...extra };
-    const level = type === 'rejected' || type === 'fault' ? 'warn' : 'info';
+    // quiet by default: an embedding program (relay --demo) logs refusals, not every command
+    const level = type === 'rejected' || type === 'fault' ? 'info' : 'debug';
     core.logger[level](`simulator.${type}`, { ...ev, time: undefined });
     try {
       core.onEvent?.(ev);
