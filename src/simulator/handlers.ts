@@ -71,9 +71,11 @@ export function createHandlers(core: Core) {
     cb(replyError(r, suffix));
   };
 
-  /** Apply a delayReply fault for this stage, if one is armed. */
-  // A delayed DATA reply still accepts the message when the client has gone meanwhile: that is
-  // the "accepted, but the client timed out and sends it again" case from TZO's note.
+  /**
+   * Apply a delayReply fault for this stage, if one is armed. A delayed DATA reply still accepts
+   * the message when the client has gone meanwhile: the "accepted, but the client timed out and
+   * sends it again" case from TZO's note. Other stages are dropped for a gone session.
+   */
   const later = (stage: ReplyStage, s: SMTPServerSession, fn: () => void): void => {
     const f = core.faults.take('delayReply', stage);
     if (!f || f.kind !== 'delayReply') return fn();

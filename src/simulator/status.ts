@@ -30,9 +30,12 @@ export function parseFault(v: unknown): Fault {
   return { kind: f.kind as 'greeting421', count };
 }
 
+/** JSON.stringify replacer that keeps `count: Infinity` readable (JSON has no Infinity). */
+export const jsonReplacer = (_k: string, v: unknown): unknown => (v === Infinity ? 'Infinity' : v);
+
 function reply(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body, (_k, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
+  res.end(JSON.stringify(body, jsonReplacer, 2) + '\n');
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {

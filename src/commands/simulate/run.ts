@@ -6,7 +6,7 @@ import { FailureError, UsageError } from '../../core/errors.js';
 import { formatHostPort } from '../../core/parse.js';
 import type { Check, CommandResult } from '../../core/result.js';
 import { startSimulator, type Simulator, type SimulatorEvent } from '../../simulator/index.js';
-import { isLoopback, startStatusServer, statusSnapshot, type StatusServer } from '../../simulator/status.js';
+import { isLoopback, jsonReplacer, startStatusServer, statusSnapshot, type StatusServer } from '../../simulator/status.js';
 import { resolveOptions, type Resolved } from './options.js';
 import { formatEvent, formatStats, type SimulateData } from './render.js';
 
@@ -64,7 +64,7 @@ function waitForStop(signal: AbortSignal, exitAfterMs?: number): Promise<'signal
 function onUsr1(ctx: CommandContext, sim: Simulator): () => void {
   const style = makeStyle(ctx.color);
   const dump = (): void => {
-    if (ctx.json) ctx.stderr.write(JSON.stringify({ event: 'stats', ...statusSnapshot(sim) }) + '\n');
+    if (ctx.json) ctx.stderr.write(JSON.stringify({ event: 'stats', ...statusSnapshot(sim) }, jsonReplacer) + '\n');
     else for (const l of formatStats(sim.stats(), style)) ctx.stderr.write(l + '\n');
   };
   if (process.platform === 'win32') return () => {};
