@@ -83,7 +83,8 @@ function shutdown(server: SMTPServer, graceMs = 500): Promise<void> {
 
 function toRegExp(r: RegExp | string | undefined): RegExp | undefined {
   if (r === undefined || r === '') return undefined;
-  return typeof r === 'string' ? new RegExp(r, 'i') : r;
+  // without g/y: test() on a global RegExp keeps state between calls and skips matches
+  return typeof r === 'string' ? new RegExp(r, 'i') : new RegExp(r.source, r.flags.replace(/[gy]/g, ''));
 }
 
 function makeCore(opts: SimulatorOptions, store: MessageStore, servers: SMTPServer[]): Core {

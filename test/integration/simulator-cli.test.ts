@@ -104,6 +104,14 @@ describe('omr simulate (process)', () => {
     assert.equal(JSON.parse(status.stdout).ok, false);
   });
 
+  it('an unusable --store directory is a usage error', async () => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    const r = await runTool(process.execPath, [OMR, 'simulate', '--listen', '127.0.0.1:0', '--user', 'u', '--store', join(file, 'sub')], { env: { ...process.env, OMR_PASSWORD: 'x' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--store .*not-a-dir/);
+  });
+
   it('a port already in use is a failure (exit 1) with a hint', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();

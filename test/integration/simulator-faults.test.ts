@@ -90,6 +90,14 @@ describe('simulator fault injection', () => {
       assert.equal((await d.login(sim.caPem)).code, 235);
     }));
 
+  it('a global RegExp for reject matches every time (no lastIndex state)', () =>
+    withSim({ reject: /^bounce/g }, async (sim, open) => {
+      const c = await open();
+      await c.login(sim.caPem);
+      await c.cmd('MAIL FROM:<a@example.test>');
+      for (let i = 0; i < 3; i++) assert.equal((await c.cmd('RCPT TO:<bounce@example.test>')).code, 550);
+    }));
+
   it('--reject gives 550 5.1.1 for matching recipients only', () =>
     withSim({ reject: '^bounce' }, async (sim, open) => {
       const c = await open();

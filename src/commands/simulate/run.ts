@@ -25,6 +25,7 @@ async function start(ctx: CommandContext, r: Resolved): Promise<Simulator> {
     return await startSimulator({ ...r.sim, onEvent: eventSink(ctx), logger: ctx.verbose ? ctx.logger : undefined });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (err.syscall !== 'listen' && err.path) throw new UsageError(`--store ${r.sim.storeDir}: ${err.message}`, 'Name a directory this user can create and write.');
     if (err.code === 'EADDRINUSE') throw new FailureError(`cannot listen: ${err.message}`, 'Another program uses that port; pick another with --listen 127.0.0.1:PORT (0 = any free port).', 'EADDRINUSE');
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') throw new UsageError(`cannot listen: ${err.message}`);
     throw e;
