@@ -22,6 +22,8 @@ export interface Core {
   authOptional: boolean;
   requireTls: boolean;
   clock: () => number;
+  /** smtp-server's idle timeout, restored after a delayed greeting. */
+  socketTimeoutMs: number;
   logger: Logger;
   onEvent?: (e: SimulatorEvent) => void;
   /** The live socket of a session (for dropping it mid-DATA). */
@@ -82,8 +84,13 @@ export function createHandlers(core: Core) {
     const st = state(s);
     core.acct.fault('delayReply');
     emit('fault', s, { reason: 'fault:delayReply', detail: { stage, ms: f.ms } });
+    // smtp-server's idle timeout would answer a slow greeting with its own 421 (it waits for
+    // pending command handlers, not for onConnect): stretch it for the delay, without a new listener
+    const sock = stage === 'greeting' ? core.socketOf(s) : undefined;
+    sock?.setTimeout(f.ms + core.socketTimeoutMs);
     // unref: a pending delayed reply must not keep a stopped simulator's process alive
     setTimeout(() => {
+      sock?.setTimeout(core.socketTimeoutMs);
       if (!st.closed || stage === 'data') fn();
     }, f.ms).unref();
   };

@@ -106,6 +106,7 @@ function makeCore(opts: SimulatorOptions, store: MessageStore, servers: SMTPServ
     authOptional: opts.authOptional ?? false,
     requireTls: !insecureAuth(opts),
     clock,
+    socketTimeoutMs: opts.socketTimeoutMs ?? 60_000,
     logger: opts.logger ?? silentLogger,
     onEvent: opts.onEvent,
     // smtp-server keeps its connections in a set; the socket is needed to drop one mid-DATA
@@ -136,7 +137,7 @@ function serverOptions(opts: SimulatorOptions, hostname: string, tls: { certPem:
     cert: tls.certPem,
     disableReverseLookup: true,
     logger: false,
-    socketTimeout: opts.socketTimeoutMs ?? 60_000,
+    socketTimeout: core.socketTimeoutMs,
     ...createHandlers(core),
   };
 }

@@ -81,6 +81,22 @@ describe('simulator fault injection', () => {
       assert.ok(Date.now() - t0 >= 380, `reply came after ${Date.now() - t0} ms`);
     }));
 
+  it('delays longer than the idle timeout still end in the real reply, not a timeout 421', () =>
+    withSim({ socketTimeoutMs: 300 }, async (sim) => {
+      sim.inject({ kind: 'delayReply', stage: 'greeting', ms: 700 });
+      const t0 = Date.now();
+      const c = await RawSmtp.open(sim.port);
+      try {
+        assert.equal(c.greeting.code, 220);
+        assert.ok(Date.now() - t0 >= 650);
+        await c.login(sim.caPem);
+        sim.inject({ kind: 'delayReply', stage: 'mail', ms: 700 });
+        assert.equal((await c.cmd('MAIL FROM:<a@example.test>')).code, 250);
+      } finally {
+        c.close();
+      }
+    }));
+
   it('authFail refuses valid credentials with 535', () =>
     withSim({}, async (sim, open) => {
       sim.inject({ kind: 'authFail' });
