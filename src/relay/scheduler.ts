@@ -228,7 +228,7 @@ export class Scheduler {
       this.window.onThrottle();
       this.throttleReason = a.reply;
       // Short global cooldown (jittered) so lanes do not hammer a busy smarthost in lockstep.
-      this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 10_000), maxMs: 10_000, jitter: 0.5 });
+      this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 5000), maxMs: 5000, jitter: 0.5 });
       this.logger.warn('upstream busy: lowering concurrency and backing off', { reply: a.reply, concurrency: this.window.current });
     }
     if (a.dsnDue.length) rec = await this.notify(rec, a.dsnDue);

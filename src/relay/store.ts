@@ -4,6 +4,7 @@
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DataGuard, violationReply } from './guard.js';
+import { noteStreamed } from './memory.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, RelayOptions } from './types.js';
 
@@ -57,6 +58,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   }
   // Always drain the client's data so the session stays in step, even after a failure.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    noteStreamed(chunk.length);
     if (!guard.check(chunk) || writeError || !fh) continue;
     try {
       await fh.write(chunk);
