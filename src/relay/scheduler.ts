@@ -2,6 +2,8 @@
 // to at most `window.current` lanes (<= --max-connections upstream sessions, idle ones included),
 // and files each result: done, deferred with backoff, DSN, or a paused queue.
 import { watch, type FSWatcher } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { ConcurrencyWindow, retryDelay } from './backoff.js';
 import { buildDsn, readHeaderBlock } from './bounce.js';
@@ -10,7 +12,7 @@ import { Lane } from './deliver.js';
 import { applyResult, isOpen, type Applied } from './outcome.js';
 import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
-import type { QueueRecord, QueueState, RelayOptions } from './types.js';
+import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
 
 export interface UpstreamStatus {
   state: 'ok' | 'backing-off' | 'paused';
@@ -42,7 +44,7 @@ export class Scheduler {
   private kicked = false;
   private ticks = 0;
 
-  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger) {
+  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}) {
     this.window = new ConcurrencyWindow(opts.maxConnections);
   }
 
@@ -79,6 +81,18 @@ export class Scheduler {
     return { incoming: this.incoming.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
   }
 
+  /** spool/status.json: what `omr relay status` shows about a running relay (best effort). */
+  async writeStatus(): Promise<void> {
+    const tmp = join(this.spool.dir('tmp'), `status.${process.pid}.json`);
+    const body = { pid: process.pid, updatedAt: new Date().toISOString(), upstream: this.status(), waiting: this.counts() };
+    try {
+      await writeFile(tmp, JSON.stringify(body) + '\n', { mode: 0o600 });
+      await rename(tmp, join(this.spool.root, 'status.json'));
+    } catch {
+      /* status is advisory */
+    }
+  }
+
   /** Stops picking new work, waits (bounded) for in-flight deliveries, leaves the spool consistent. */
   async stop(graceMs = 30_000): Promise<void> {
     this.stopping = true;
@@ -103,6 +117,7 @@ export class Scheduler {
 
   private tick(): void {
     if (++this.ticks % 2 === 0) void this.handleControl();
+    if (this.ticks % 5 === 0) void this.writeStatus();
     if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick());
     this.kick();
   }
@@ -166,6 +181,13 @@ export class Scheduler {
     const now = Date.now();
     this.trimLanes();
     if (this.stopping || this.isPaused(now) || now < this.notBefore) return;
+    const gate = this.ready.length ? this.hooks.sendGate?.() : undefined;
+    if (gate && gate.waitMs > 0) {
+      this.notBefore = now + gate.waitMs;
+      this.throttleReason = gate.reason;
+      this.logger.info('sending held back', { reason: gate.reason, untilMs: gate.waitMs });
+      return;
+    }
     while (this.ready.length) {
       const busy = this.lanes.filter((l) => l.busy).length;
       if (busy >= this.window.current) return;
@@ -214,6 +236,7 @@ export class Scheduler {
     };
     if (applied.step === 'done' && applied.rule === 'delivered') this.logger.info('delivery', fields);
     else this.logger.warn('delivery', fields);
+    this.hooks.onAttempt?.(applied.record, { step: applied.step, rule: applied.rule, reply: applied.reply, accepted: res.accepted.length });
     await this.settle(rec, applied, res.accepted.length > 0);
   }
 
@@ -250,11 +273,22 @@ export class Scheduler {
     this.pauseReason = reason;
     for (const l of this.lanes.filter((x) => !x.busy)) l.close();
     this.lanes = this.lanes.filter((x) => x.busy);
+    void this.parkReady(this.pausedUntil);
     if (first)
       this.logger.error('QUEUE PAUSED: the smarthost refused our account; no mail is bounced, fix the credentials then run `omr queue flush`', {
         reply: reason,
         until: new Date(this.pausedUntil).toISOString(),
       });
+  }
+
+  /** While paused, loaded-but-unsent messages go back to deferred/ (due when the pause ends). */
+  private async parkReady(due: number): Promise<void> {
+    for (const rec of this.ready.splice(0)) {
+      if (await this.spool.move(rec.id, 'active', 'deferred')) {
+        await this.spool.setDue('deferred', rec.id, due).catch(() => undefined);
+        this.deferred.set(rec.id, due);
+      }
+    }
   }
 
   /** Queues one DSN for the newly failed recipients (never for a bounce). */
