@@ -19,7 +19,11 @@ export interface RunningRelay {
   stop(): Promise<void>;
 }
 
-export class RelayStartError extends Error {}
+export class RelayStartError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
 
 export function startupWarnings(opts: RelayOptions): string[] {
   const w: string[] = [];
@@ -34,9 +38,13 @@ export function startupWarnings(opts: RelayOptions): string[] {
 
 export async function startRelay(opts: RelayOptions, logger: Logger, hooks: RelayHooks = {}): Promise<RunningRelay> {
   const spool = new Spool(opts.spool);
-  await spool.init();
+  try {
+    await spool.init();
+  } catch (e) {
+    throw new RelayStartError(`cannot use spool ${opts.spool}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'Create it writable for this user, or choose another --spool.');
+  }
   const other = await runningPid(spool.root);
-  if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`);
+  if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`, 'Stop the other relay, or give this one its own --spool.');
   await writePid(spool.root);
   for (const w of startupWarnings(opts)) logger.warn(w);
   const scheduler = new Scheduler(opts, spool, logger, hooks);
