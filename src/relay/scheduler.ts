@@ -2,13 +2,11 @@
 // to at most `window.current` lanes (<= --max-connections upstream sessions, idle ones included),
 // and files each result: done, deferred with backoff, DSN, or a paused queue.
 import { watch, type FSWatcher } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { ConcurrencyWindow, retryDelay } from './backoff.js';
-import { buildDsn, readHeaderBlock } from './bounce.js';
-import { takeControl, type ControlRequest } from './control.js';
-import { Lane } from './deliver.js';
+import { queueBounce } from './bounce.js';
+import { takeControl, writeStatusFile, type ControlRequest } from './control.js';
+import { LanePool, type Lane } from './deliver.js';
 import { applyResult, isOpen, type Applied } from './outcome.js';
 import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
@@ -29,8 +27,7 @@ export class Scheduler {
   private readonly ready: QueueRecord[] = [];
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pendingOps = new Map<string, 'hold' | 'delete'>();
-  private lanes: Lane[] = [];
-  private laneSeq = 0;
+  private readonly lanes: LanePool;
   readonly window: ConcurrencyWindow;
   private pausedUntil = 0;
   private pauseReason?: string;
@@ -46,6 +43,7 @@ export class Scheduler {
 
   constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}) {
     this.window = new ConcurrencyWindow(opts.maxConnections);
+    this.lanes = new LanePool(opts);
   }
 
   async start(): Promise<void> {
@@ -71,7 +69,7 @@ export class Scheduler {
 
   status(): UpstreamStatus {
     const now = Date.now();
-    const base = { concurrency: this.window.current, lanes: this.lanes.length, inFlight: this.inFlight.size };
+    const base = { concurrency: this.window.current, lanes: this.lanes.size, inFlight: this.inFlight.size };
     if (this.pausedUntil > now) return { state: 'paused', reason: this.pauseReason, until: new Date(this.pausedUntil).toISOString(), ...base };
     if (this.notBefore > now || this.window.current < this.window.max) return { state: 'backing-off', reason: this.throttleReason, until: this.notBefore > now ? new Date(this.notBefore).toISOString() : undefined, ...base };
     return { state: 'ok', ...base };
@@ -82,15 +80,8 @@ export class Scheduler {
   }
 
   /** spool/status.json: what `omr relay status` shows about a running relay (best effort). */
-  async writeStatus(): Promise<void> {
-    const tmp = join(this.spool.dir('tmp'), `status.${process.pid}.json`);
-    const body = { pid: process.pid, updatedAt: new Date().toISOString(), upstream: this.status(), waiting: this.counts() };
-    try {
-      await writeFile(tmp, JSON.stringify(body) + '\n', { mode: 0o600 });
-      await rename(tmp, join(this.spool.root, 'status.json'));
-    } catch {
-      /* status is advisory */
-    }
+  writeStatus(): Promise<void> {
+    return writeStatusFile(this.spool.root, { pid: process.pid, updatedAt: new Date().toISOString(), upstream: this.status(), waiting: this.counts() });
   }
 
   /** Stops picking new work, waits (bounded) for in-flight deliveries, leaves the spool consistent. */
@@ -102,8 +93,7 @@ export class Scheduler {
     await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => (t = setTimeout(r, graceMs)))]);
     clearTimeout(t);
     for (const rec of this.ready.splice(0)) await this.spool.move(rec.id, 'active', 'incoming').catch(() => undefined);
-    for (const lane of this.lanes) lane.close();
-    this.lanes = [];
+    this.lanes.closeAll();
   }
 
   kick(): void {
@@ -179,7 +169,7 @@ export class Scheduler {
 
   private dispatch(): void {
     const now = Date.now();
-    this.trimLanes();
+    this.lanes.trim(this.window.current);
     if (this.stopping || this.isPaused(now) || now < this.notBefore) return;
     const gate = this.ready.length ? this.hooks.sendGate?.() : undefined;
     if (gate && gate.waitMs > 0) {
@@ -189,14 +179,8 @@ export class Scheduler {
       return;
     }
     while (this.ready.length) {
-      const busy = this.lanes.filter((l) => l.busy).length;
-      if (busy >= this.window.current) return;
-      let lane = this.lanes.find((l) => !l.busy);
-      if (!lane) {
-        if (this.lanes.length >= this.window.current) return;
-        lane = new Lane(this.opts, ++this.laneSeq);
-        this.lanes.push(lane);
-      }
+      const lane = this.lanes.acquire(this.window.current);
+      if (!lane) return;
       const rec = this.ready.shift()!;
       lane.busy = true;
       const p = this.deliver(lane, rec)
@@ -209,22 +193,17 @@ export class Scheduler {
     }
   }
 
-  /** Closes idle lanes above the current concurrency window. */
-  private trimLanes(): void {
-    while (this.lanes.length > this.window.current) {
-      const idle = this.lanes.find((l) => !l.busy);
-      if (!idle) return;
-      idle.close();
-      this.lanes = this.lanes.filter((l) => l !== idle);
-    }
-  }
-
   private async deliver(lane: Lane, rec: QueueRecord): Promise<void> {
     const open = rec.recipients.filter(isOpen);
     if (open.length === 0) {
       lane.busy = false;
       await this.spool.remove(rec.id, 'active');
       return;
+    }
+    if (!(await this.spool.hasBody(rec.id))) {
+      lane.busy = false;
+      this.logger.error('queue file without a body moved to corrupt', { id: rec.id });
+      return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
     const res = await lane.send(rec.sender, open.map((r) => r.address), this.spool.openBody(rec.id));
@@ -271,8 +250,7 @@ export class Scheduler {
     const first = this.pausedUntil <= now;
     this.pausedUntil = now + this.opts.authPauseMs;
     this.pauseReason = reason;
-    for (const l of this.lanes.filter((x) => !x.busy)) l.close();
-    this.lanes = this.lanes.filter((x) => x.busy);
+    this.lanes.trim(0);
     void this.parkReady(this.pausedUntil);
     if (first)
       this.logger.error('QUEUE PAUSED: the smarthost refused our account; no mail is bounced, fix the credentials then run `omr queue flush`', {
@@ -291,22 +269,10 @@ export class Scheduler {
     }
   }
 
-  /** Queues one DSN for the newly failed recipients (never for a bounce). */
   private async notify(rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<QueueRecord> {
-    const marked = { ...rec, recipients: rec.recipients.map((r) => (r.status === 'failed' ? { ...r, notified: true } : r)) };
-    if (rec.isBounce || rec.sender === '') {
-      this.logger.warn('bounce undeliverable, dropped (never bounce a bounce)', { id: rec.id, rcpts: failed.map((f) => f.address) });
-      return marked;
-    }
-    const headers = await readHeaderBlock(this.spool.bodyPath(rec.id)).catch(() => '');
-    const body = buildDsn({ id: rec.id, hostname: this.opts.hostname, sender: rec.sender, arrivalDate: rec.createdAt, failed, originalHeaders: headers });
-    const now = new Date().toISOString();
-    const dsn = await this.spool.inject(body, {
-      sender: '', recipients: [{ address: rec.sender, status: 'pending' }], createdAt: now, attempts: 0, nextAttemptAt: now, client: '', isBounce: true,
-    });
-    this.logger.warn('bounce queued', { id: rec.id, dsn: dsn.id, to: rec.sender, failed: failed.length });
-    this.enqueue(dsn.id);
-    return marked;
+    const { record, dsnId } = await queueBounce(this.spool, this.opts.hostname, this.logger, rec, failed);
+    if (dsnId) this.enqueue(dsnId);
+    return record;
   }
 
   /** Rebuilds the waiting index from disk (after `omr queue` moved things, and periodically). */

@@ -48,6 +48,10 @@ export class Spool {
   bodyPath(id: string): string {
     return join(this.root, 'data', id);
   }
+  hasBody(id: string): Promise<boolean> {
+    return exists(this.bodyPath(id));
+  }
+
   /** The body as a stream; destroying it closes the file too. */
   openBody(id: string): Readable {
     const counter = new Transform({
