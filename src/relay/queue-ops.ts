@@ -2,7 +2,6 @@
 // only by rename (atomic; the loser of a race sees ENOENT and looks again); a message the relay
 // is working on (active/) is handed to the relay as a control request, applied after the attempt.
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { readHeaderBlock } from './bounce.js';
 import { runningPid, sendControl } from './control.js';
 import { Spool } from './spool.js';
@@ -33,7 +32,7 @@ export class NoSpoolError extends Error {}
 
 /** Opens an existing spool (never creates one: a typo must not make an empty queue). */
 export async function openSpool(root: string): Promise<{ spool: Spool; relayPid?: number }> {
-  const st = await stat(join(root, 'incoming')).catch(() => undefined);
+  const st = await stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new NoSpoolError(`no relay spool at ${root}`);
   return { spool: new Spool(root), relayPid: await runningPid(root) };
 }
