@@ -108,7 +108,7 @@ export class Scheduler {
   private tick(): void {
     if (++this.ticks % 2 === 0) void this.handleControl();
     if (this.ticks % 5 === 0) void this.writeStatus();
-    if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick());
+    if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick(), (e) => this.logger.error('rescan failed', { error: e }));
     this.kick();
   }
 
@@ -251,7 +251,7 @@ export class Scheduler {
     this.pausedUntil = now + this.opts.authPauseMs;
     this.pauseReason = reason;
     this.lanes.trim(0);
-    void this.parkReady(this.pausedUntil);
+    void this.parkReady(this.pausedUntil).catch((e) => this.logger.error('parking the active set failed', { error: e }));
     if (first)
       this.logger.error('QUEUE PAUSED: the smarthost refused our account; no mail is bounced, fix the credentials then run `omr queue flush`', {
         reply: reason,
