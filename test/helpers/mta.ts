@@ -82,7 +82,10 @@ export function prelude(dir: string, roots: string[], hosts: Record<string, stri
     'mount -t tmpfs tmpfs /run',
     'ensure_group() { getent group "$1" >/dev/null || groupadd -r "$1"; }',
     'ensure_user() { getent passwd "$1" >/dev/null || useradd -r -g "$2" -d "$3" -s /usr/sbin/nologin "$1"; }',
+    // No DNS query may leave the machine: the only resolver is loopback (nothing answers).
+    "rm -f /etc/resolv.conf; echo 'nameserver 127.0.0.1' > /etc/resolv.conf",
     ...Object.entries(hosts).map(([name, ip]) => `echo '${ip} ${name}' >> /etc/hosts`),
+    'chmod 755 $D',
   ];
   return lines.join('\n') + '\n';
 }
