@@ -206,7 +206,7 @@ export async function startRehearsal(opts: { tlsPort?: boolean } = {}): Promise<
     dir, sim, caFile,
     async close() {
       await sim.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!process.env.OMR_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

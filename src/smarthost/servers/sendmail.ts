@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
 import { assertToken, sendmailB64 } from '../escape.js';
-import { caFile, header, lanListen, lanReminder, needPassword, reminder } from '../common.js';
+import { caFile, header, lanListen, lanReminder, loopbackListen, needPassword, reminder } from '../common.js';
 import type { Answers, Generated } from '../types.js';
 
 /** 192.168.1.0/24 -> "192.168.1"; only whole-octet IPv4 prefixes are expressible. */
@@ -21,7 +21,7 @@ export function sendmail(a: Answers): Generated {
   assertToken('the user name', a.user);
   if (a.tls === 'implicit') throw new UsageError('sendmail: implicit TLS (465) is not supported by this generator; use --tls starttls (port 587)');
   const host = a.smarthost.host;
-  const daemons = lanListen(a).map((e) => `DAEMON_OPTIONS(\`Family=inet, Name=MTA-${e.host}, Port=${e.port}, Addr=${e.host}')dnl`);
+  const daemons = [...loopbackListen(a), ...lanListen(a)].map((e) => `DAEMON_OPTIONS(\`Family=${e.host.includes(':') ? 'inet6' : 'inet'}, Name=MTA-${e.host}, Port=${e.port}, Addr=${e.host}')dnl`);
   const mc = [
     header('dnl #', a),
     `define(\`SMART_HOST', \`[${host}]')dnl`,
@@ -34,7 +34,6 @@ export function sendmail(a: Answers): Generated {
     "define(`confCACERT_PATH', `/etc/ssl/certs')dnl",
     `define(\`confMAX_DAEMON_CHILDREN', \`20')dnl`,
     `define(\`confTO_IDENT', \`0')dnl`,
-    "DAEMON_OPTIONS(`Family=inet, Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl",
     ...daemons,
     '',
   ].join('\n');
