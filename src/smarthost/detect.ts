@@ -44,10 +44,10 @@ export async function detectMta(exec: Exec = realExec): Promise<Detected | undef
   for (const p of PROBES) {
     const r = await exec(p.cmd, p.args, 10_000);
     const text = `${r.stdout}\n${r.stderr}`;
-    // smtpd -h exits non-zero but still names itself; a missing binary gives code 127 / ENOENT.
-    if (r.code === 127 || (r.code !== 0 && !p.version.test(text))) continue;
+    // Only a missing binary (127) means "not installed": postconf fails without main.cf and
+    // smtpd -h exits non-zero, yet the MTA is there.
+    if (r.code === 127) continue;
     const m = p.version.exec(text);
-    if (!m && r.code !== 0) continue;
     return { server: p.server, version: m?.[1], evidence: `${p.cmd} ${p.args.join(' ')}` };
   }
   return undefined;

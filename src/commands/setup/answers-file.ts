@@ -28,9 +28,9 @@ export function readAnswersFile(path: string): AnswersFile {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`--answers ${path}: expected a mapping of answers`);
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) o[k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())] = v;
+  if ('password' in o) throw new UsageError(`--answers ${path}: never store the password here; use password-file or OMR_PASSWORD`);
   const unknown = Object.keys(o).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw new UsageError(`--answers ${path}: unknown key ${unknown.join(', ')}`, `Known keys: ${[...KNOWN].join(', ')}`);
-  if ('password' in (doc as object)) throw new UsageError(`--answers ${path}: never store the password here; use password-file or OMR_PASSWORD`);
   if (typeof o.server !== 'string') throw new UsageError(`--answers ${path}: "server" is required`);
   return {
     raw: {

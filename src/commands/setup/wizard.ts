@@ -30,7 +30,8 @@ function check(fn: () => unknown): true | string {
     fn();
     return true;
   } catch (e) {
-    return isOmrError(e) || e instanceof Error ? (e as Error).message : String(e);
+    // Drop the "--flag value:" prefix the shared parsers add for the command line.
+    return (isOmrError(e) || e instanceof Error ? (e as Error).message : String(e)).replace(/^--[a-z-]+ [^:]*: /, '');
   }
 }
 
