@@ -15,6 +15,7 @@ async function rehearse(
   pkgs: string[],
   body: (r: Rehearsal, gen: string) => string,
   prepare: (r: Rehearsal) => Promise<Record<string, string>> = async () => ({}),
+  implicit = false,
 ): Promise<Rehearsal | undefined> {
   const missing = namespaceTools();
   if (!requireOrSkip(t, missing ?? '', missing === undefined)) return undefined;
@@ -25,11 +26,12 @@ async function rehearse(
     if (!requireOrSkip(t, `${pkgs.join(', ')} (${(e as Error).message})`, false)) return undefined;
     throw e;
   }
-  const r = await startRehearsal();
+  const r = await startRehearsal({ tlsPort: implicit });
   t.after(() => r.close());
   const server = pkgs[0];
+  const target = implicit ? `${SIM_NAME}:${r.sim.tlsPort} --tls implicit` : `${SIM_NAME}:${r.sim.port}`;
   const env = await prepare(r);
-  const gen = `${OMR} config generate ${server} --user '${TEST_USER}' --smarthost ${SIM_NAME}:${r.sim.port} --ca ${r.caFile} --hostname gw.test.example --json > $D/gen.json || true`;
+  const gen = `${OMR} config generate ${server} --user '${TEST_USER}' --smarthost ${target} --ca ${r.caFile} --hostname gw.test.example --json > $D/gen.json || true`;
   const res = await runInNamespace(prelude(r.dir, roots, { [SIM_NAME]: SIM_IP }) + body(r, gen), { OMR_PASSWORD: NASTY_PASSWORD, NO_COLOR: '1', ...env }, 150_000);
   assert.equal(res.code, 0, `namespace script failed:\n${res.stdout.slice(-1500)}\n${res.stderr.slice(-2000)}\n${traceTail(r.dir)}`);
   const [msg] = await r.sim.waitForMessages(1, 20_000).catch((e) => {
@@ -92,4 +94,14 @@ ${MESSAGE} dma | dma -D -f clerk@gw.test.example customer@example.org 2>&1 | tai
   if (!r) return;
   assert.equal(readFileSync(join(r.dir, 'modes.txt'), 'utf8').trim(), '640 root:mail');
   assert.equal(readFileSync(join(r.dir, 'fp.txt'), 'utf8').trim(), '1');
+});
+
+test('msmtp: implicit TLS (port 465 style listener) with --tls implicit', { timeout: 200_000 }, async (t) => {
+  const r = await rehearse(t, ['msmtp'], (_r, gen) => `
+${gen}
+grep -c '^tls_starttls off' /etc/msmtprc > $D/implicit.txt
+${MESSAGE} msmtp | msmtp --file=/etc/msmtprc -f clerk@gw.test.example customer@example.org
+`, async () => ({}), true);
+  if (!r) return;
+  assert.equal(readFileSync(join(r.dir, 'implicit.txt'), 'utf8').trim(), '1');
 });
