@@ -1,9 +1,12 @@
-// Every command omr knows. Spec modules are small; implementations load lazily.
+// Every command omr knows, in the order --help lists them. Spec modules are small;
+// implementations load lazily.
 import type { CommandSpec } from './spec.js';
-import { configSpec } from '../commands/config/spec.js';
-import { configGenerateSpec } from '../commands/config-generate/spec.js';
+import { relaySpec } from '../commands/relay/spec.js';
+import { queueSpec } from '../commands/queue/spec.js';
+import { testSpec } from '../commands/test/spec.js';
+import { checkExposureSpec } from '../commands/check-exposure/spec.js';
 import { setupSpec } from '../commands/setup/spec.js';
+import { configSpec } from '../commands/config/spec.js';
+import { simulateSpec } from '../commands/simulate/spec.js';
 
-const config: CommandSpec = { ...configSpec, subcommands: [configGenerateSpec, ...(configSpec.subcommands ?? []).filter((s) => s.name !== 'generate')] };
-
-export const commands: CommandSpec[] = [config, setupSpec];
+export const commands: CommandSpec[] = [relaySpec, queueSpec, testSpec, checkExposureSpec, setupSpec, configSpec, simulateSpec];
