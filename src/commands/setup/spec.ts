@@ -22,5 +22,24 @@ export const setupSpec: CommandSpec = {
     { command: 'omr setup --out ./preview', description: 'answer the questions, write the files under ./preview only' },
     { command: 'OMR_PASSWORD=... omr setup --answers office.yaml --json', description: 'replay a saved run in a script' },
   ],
+  manSections: {
+    Servers: [
+      'omr-relay (this toolkit\'s relay: /etc/omr/relay.yaml and a 0600 password file); postfix (main.cf managed block, sasl_passwd keyed [host]:port, TLS level secure, connection cache off); exim4 (Debian update-exim4.conf.conf, TLS macros, passwd.client with a * line because Exim matches the reverse-DNS name); sendmail (sendmail.mc lines, authinfo with base64 fields, access map, makemap); opensmtpd (smtp+tls:// relay with an auth label); msmtp, nullmailer, dma (send-only; dma pins the certificate with --fingerprint).',
+      'hmailserver (PowerShell COM script: SMTPRelayer*, the relayer password, LAN IP ranges); exchange (New-SendConnector script that asks with Get-Credential); iis-smtp, mdaemon, argosoft (exact steps).',
+    ].join('\n\n'),
+    Session: [
+      '# omr setup',
+      '? Which mail server should send through the smarthost? Postfix (installed here)',
+      '? OMR account (SMTP user name): office@example.net',
+      '? OMR password (not shown): **********',
+      '? Smarthost (host[:port]): omr.tzo.com:587',
+      '? Office network allowed to send through this server (CIDR): 192.168.5.0/24',
+      "? This server's LAN address (ADDR or ADDR:PORT) to listen on: 192.168.5.2",
+      'Plan for postfix: relay through omr.tzo.com:587 (starttls) as office@example.net; update 0644 /etc/postfix/main.cf; create 0600 /etc/postfix/sasl_passwd [secret]',
+      '? Write these files now? Yes',
+      '? Run omr test omr.tzo.com --port 587 --user office@example.net --tls starttls now? Yes',
+      'Office PCs: Outlook and Thunderbird use 192.168.5.2 port 25 as outgoing server, without authentication or encryption (LAN only).',
+    ].join('\n\n'),
+  },
   load: () => import('./run.js'),
 };
