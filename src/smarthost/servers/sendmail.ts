@@ -42,7 +42,7 @@ export function sendmail(a: Answers): Generated {
     '# Relay only for this host and the LAN; require a verified certificate from the smarthost.',
     'Connect:127.0.0.1\tRELAY',
     ...a.lan.map((c) => `Connect:${accessPrefix(c)}\tRELAY`),
-    `TLS_Srv:${host}\tENCR:128+VERIFY`,
+    `TLS_Srv:${host}\tVERIFY:128`,
     `Try_TLS:${host}\tYES`,
     '',
   ].join('\n');
@@ -63,6 +63,9 @@ export function sendmail(a: Answers): Generated {
       reminder(a, 'grep DS /etc/mail/sendmail.cf shows the smarthost'),
     ],
     checks: [{ text: 'sendmail -d0.1 -bv root', command: ['sendmail', '-d0.1', '-bv', 'root'] }],
-    warnings: ['Sendmail must be built with SASL and STARTTLS (sendmail -d0.1 lists SASLv2 and STARTTLS); on Debian install sasl2-bin and libsasl2-modules.'],
+    warnings: [
+      'Sendmail must be built with SASL and STARTTLS (sendmail -d0.1 lists SASLv2 and STARTTLS); on Debian install sasl2-bin and libsasl2-modules.',
+      "The access map is read only with FEATURE(`access_db') in sendmail.mc (Debian's default has it).",
+    ],
   };
 }
