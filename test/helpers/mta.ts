@@ -78,7 +78,8 @@ export function prelude(dir: string, roots: string[], hosts: Record<string, stri
     ...withSub('var').map(([r, i]) => `cp -a ${join(r, 'var')} $D/pkgvar${i}`),
     `mount -t overlay overlay -o lowerdir=${lower('etc')},upperdir=$D/etc.up,workdir=$D/etc.wk /etc`,
     `mount -t overlay overlay -o lowerdir=${lower('var')},upperdir=$D/var.up,workdir=$D/var.wk /var`,
-    `mount -t overlay overlay -o lowerdir=${lower('usr')} /usr`,
+    // A read-only overlay needs two layers: only when a package brings a usr/ tree.
+    ...(withSub('usr').length ? [`mount -t overlay overlay -o lowerdir=${lower('usr')} /usr`] : []),
     'mount -t tmpfs tmpfs /run',
     'ensure_group() { getent group "$1" >/dev/null || groupadd -r "$1"; }',
     'ensure_user() { getent passwd "$1" >/dev/null || useradd -r -g "$2" -d "$3" -s /usr/sbin/nologin "$1"; }',
