@@ -32,6 +32,7 @@ export function startupWarnings(opts: RelayOptions): string[] {
   const pub = ClientPolicy.publicEntries(opts.allow);
   if (pub.length && !opts.allowPublicClients) w.push(`--allow ${pub.join(', ')} covers public addresses; those sources are still refused (no --allow-public-clients)`);
   if (opts.maxConnections > 5) w.push(`--max-connections ${opts.maxConnections} is above OMR's limit of 5 sessions per account; expect 421 replies`);
+  if (opts.tls !== 'none' && !opts.user) w.push('no --user: mail is sent without AUTH; OMR requires an account (the queue pauses on 530)');
   if (opts.tls === 'none' && opts.user) w.push('--tls none: the smarthost connection is plaintext, so AUTH is never sent and --user is ignored');
   return w;
 }

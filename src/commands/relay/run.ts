@@ -10,7 +10,8 @@ import { requirePassword } from '../../core/secrets.js';
 import { toRelayOptions } from '../../relay/config.js';
 import { demoInstructions, startDemo, type Demo } from '../../relay/demo.js';
 import { RelayStartError, startRelay, type RunningRelay } from '../../relay/relay.js';
-import type { RelayOptions } from '../../relay/types.js';
+import { operationsHooks } from '../../relay/ops.js';
+import type { RelayHooks, RelayOptions } from '../../relay/types.js';
 
 export { render } from './render.js';
 
@@ -40,7 +41,10 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   if (demo) demoHandle = await startDemo(relayOpts, logger, { listenGiven: resolved.origins.listen !== 'default', spoolGiven: resolved.origins.spool !== 'default' });
   let relay: RunningRelay;
   try {
-    relay = await listenWithFallback(relayOpts, demo && resolved.origins.listen === 'default', logger);
+    const hooks = operationsHooks({ clientRate: cfg.clientRate, dedupeWindowMs: cfg.dedupeWindow, quotaHour: cfg.quotaHour }, logger);
+    for (const k of ['quota-month', 'metrics'] as const)
+      if (resolved.origins[k] && resolved.origins[k] !== 'default') logger.warn(`${k} is not enforced by this version yet`);
+    relay = await listenWithFallback(relayOpts, demo && resolved.origins.listen === 'default', logger, hooks);
   } catch (e) {
     await demoHandle?.close();
     const code = (e as NodeJS.ErrnoException).code;
@@ -67,13 +71,13 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
 }
 
 /** --demo without --listen: 127.0.0.1:2525, or any free port when that one is taken. */
-async function listenWithFallback(opts: RelayOptions, fallback: boolean, logger: CommandContext['logger']): Promise<RunningRelay> {
+async function listenWithFallback(opts: RelayOptions, fallback: boolean, logger: CommandContext['logger'], hooks: RelayHooks): Promise<RunningRelay> {
   try {
-    return await startRelay(opts, logger);
+    return await startRelay(opts, logger, hooks);
   } catch (e) {
     if (!fallback || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
     logger.info('demo: 127.0.0.1:2525 is taken, using a free port');
     opts.listen = [{ host: '127.0.0.1', port: 0 }];
-    return startRelay(opts, logger);
+    return startRelay(opts, logger, hooks);
   }
 }
