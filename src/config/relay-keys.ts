@@ -1,11 +1,10 @@
 // The relay's settings, declared once. This table drives the config file schema, the
 // `omr relay start` flags (--<key>), the OMR_<KEY> environment variables, `omr config check`
 // and the omr.conf(5) man page.
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { hostname as osHostname } from 'node:os';
 import { parseDuration, parseHostPort, parseSize, parsePositiveInt, type HostPort } from '../core/parse.js';
 import { parseRateList, type RateLimit } from '../core/rate.js';
+import { normaliseCidr } from '../core/address.js';
 
 export type KeyType = 'string' | 'path' | 'int' | 'bool' | 'size' | 'duration' | 'hostport' | 'hostport-list' | 'cidr-list' | 'enum' | 'rate';
 
@@ -93,18 +92,13 @@ export interface RelayConfig {
   dedupeWindow: number;
 }
 
+/** Canonical CIDR text for an --allow entry (a bare address is a /32 or /128 host). */
 export function parseCidr(text: string): string {
-  const t = text.trim();
   try {
-    if (t.includes('/')) {
-      const [addr, bits] = ipaddr.parseCIDR(t);
-      return `${addr.toString()}/${bits}`;
-    }
-    if (isIP(t)) return `${ipaddr.parse(t).toString()}/${isIP(t) === 4 ? 32 : 128}`;
+    return normaliseCidr(text);
   } catch {
-    /* fall through */
+    throw new Error(`"${text.trim()}" is not a network in CIDR form (e.g. 192.168.1.0/24 or fd00::/8)`);
   }
-  throw new Error(`"${t}" is not a network in CIDR form (e.g. 192.168.1.0/24 or fd00::/8)`);
 }
 
 function parseBool(text: string): boolean {
