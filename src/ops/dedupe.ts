@@ -33,7 +33,8 @@ export function dedupeKey(m: DedupeInput): string {
 export class DedupeIndex {
   private readonly seen = new Map<string, DedupeHit>();
   private appended = 0;
-  private writing: Promise<unknown> = Promise.resolve();
+  private pending: string[] = [];
+  private writer?: Promise<void>;
 
   constructor(private windowMs: number, private readonly file?: string, private readonly clock: Clock = systemClock, private readonly maxEntries = 200_000) {}
 
@@ -60,7 +61,8 @@ export class DedupeIndex {
     if (hit && hit.at > now - this.windowMs) return hit;
     this.seen.delete(key);
     this.seen.set(key, { id, at: now });
-    if (this.seen.size > this.maxEntries) this.expire(now, true);
+    // Entries are in time order, so this only walks the expired head.
+    this.expire(now, this.seen.size > this.maxEntries);
     this.write({ k: key, id, t: now });
     return undefined;
   }
@@ -72,19 +74,28 @@ export class DedupeIndex {
     }
   }
 
+  /** Queues a line; one writer drains the queue (appending, or rewriting when mostly expired). */
   private write(line: { k: string; id: string; t: number }): void {
     if (!this.file) return;
+    this.pending.push(JSON.stringify(line) + '\n');
+    if (this.writer) return;
     const file = this.file;
-    this.appended++;
-    this.writing = this.writing
-      .then(async () => {
-        if (this.appended > 2 * this.seen.size + 1000) {
-          this.expire(this.clock());
-          this.appended = this.seen.size;
-          await writeJsonLinesAtomic(file, [...this.seen].map(([k, v]) => ({ k, id: v.id, t: v.at })));
-        } else await appendFile(file, JSON.stringify(line) + '\n', { mode: 0o600 });
-      })
-      .catch(() => undefined);
+    this.writer = (async () => {
+      while (this.pending.length) {
+        const lines = this.pending.splice(0);
+        this.appended += lines.length;
+        try {
+          if (this.appended > 2 * this.seen.size + 1000) {
+            this.expire(this.clock());
+            this.appended = this.seen.size;
+            await writeJsonLinesAtomic(file, [...this.seen].map(([k, v]) => ({ k, id: v.id, t: v.at })));
+          } else await appendFile(file, lines.join(''), { mode: 0o600 });
+        } catch {
+          /* losing dedupe entries only risks a duplicate, never a loss */
+        }
+      }
+      this.writer = undefined;
+    })();
   }
 
   async load(): Promise<void> {
@@ -108,6 +119,6 @@ export class DedupeIndex {
 
   /** Waits for pending writes (tests, shutdown). */
   async flush(): Promise<void> {
-    await this.writing;
+    while (this.writer) await this.writer;
   }
 }
