@@ -74,7 +74,7 @@ describe('RelayMetrics', () => {
     assert.equal(top.length, TOP_CLIENTS + 1);
     assert.equal(top.find((s) => s.labels.client === '10.0.0.0')!.value, 100);
     assert.equal(top.find((s) => s.labels.client === 'other')!.value, clients.slice(TOP_CLIENTS).reduce((n, r) => n + r.messages, 0));
-    assert.ok(fams.has('omr_relay_process_cpu_user_seconds'), 'default process metrics present');
+    assert.ok(fams.has('omr_relay_process_cpu_user_seconds_total'), 'default process metrics present');
   });
 
   it('serves /metrics and /healthz on loopback only', async () => {
