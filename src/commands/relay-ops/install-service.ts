@@ -1,0 +1,61 @@
+// omr relay install-service
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandContext, RenderStyle } from '../../cli/spec.js';
+import type { CommandResult, Envelope } from '../../core/result.js';
+import { FailureError, UsageError } from '../../core/errors.js';
+import { installSteps, systemdUnit, UNIT_DIR, validateServiceOptions, type ServiceOptions } from '../../ops/service.js';
+import { relaySettings } from './common.js';
+
+interface Data {
+  dryRun: boolean;
+  files: Array<{ path: string; target: string; mode: string }>;
+  steps: string[];
+  unit: string;
+}
+
+/** bin/omr.js of this installation (dist/src/commands/relay-ops -> package root). */
+export function omrScript(): string {
+  return fileURLToPath(new URL('../../../../bin/omr.js', import.meta.url));
+}
+
+export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<CommandResult<Data>> {
+  const cfg = relaySettings(ctx, opts);
+  const so: ServiceOptions = {
+    name: String(opts.name ?? 'omr-relay'),
+    user: String(opts.serviceUser ?? 'omr'),
+    node: process.execPath,
+    script: omrScript(),
+    spool: resolve(cfg.spool),
+    config: opts.config ? resolve(String(opts.config)) : undefined,
+    passwordFile: cfg.passwordFile ? resolve(cfg.passwordFile) : undefined,
+  };
+  const problems = validateServiceOptions(so);
+  if (problems.length) throw new UsageError(problems.join('; '));
+  const unit = systemdUnit(so);
+  const target = join(UNIT_DIR, `${so.name}.service`);
+  const out = opts.out ? resolve(String(opts.out)) : undefined;
+  const path = out ? join(out, target) : target;
+  const steps = installSteps(so, target);
+  const dryRun = Boolean(opts.dryRun);
+  if (!dryRun) {
+    if (!out && !existsSync(UNIT_DIR)) throw new FailureError(`${UNIT_DIR} does not exist: is this a systemd system?`, 'Use --out DIR to write the unit elsewhere, or --dry-run to print it.');
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, unit, { mode: 0o644 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FailureError(`cannot write ${path}: ${(e as Error).message}`, code === 'EACCES' || code === 'EPERM' ? 'Run it as root (sudo), or use --out DIR / --dry-run.' : undefined);
+    }
+  }
+  const summary = dryRun ? `unit for ${target} printed (nothing written)` : `wrote ${path}`;
+  return { checks: [{ id: 'service:unit', status: 'pass', summary }], data: { dryRun, files: [{ path, target, mode: '0644' }], steps, unit } };
+}
+
+export function render(env: Envelope<Data>, s: RenderStyle): string[] {
+  const d = env.data;
+  const head = d.dryRun ? [s.dim(`# ${d.files[0]!.target} (dry run: not written)`), ...d.unit.trimEnd().split('\n'), ''] : [`Wrote ${d.files[0]!.path}`, ''];
+  return [...head, s.bold('Next steps (as root):'), ...d.steps.map((x) => `  ${x}`)];
+}
