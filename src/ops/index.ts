@@ -77,6 +77,7 @@ export class RelayOps {
   private upstream: () => UpstreamProbe | undefined = () => undefined;
   private control?: ControlServer;
   private metricsServer?: MetricsServer;
+  private heldUntil = 0;
 
   constructor(private o: OpsOptions, private readonly logger: Logger) {
     this.clock = o.clock ?? systemClock;
@@ -180,7 +181,28 @@ export class RelayOps {
 
   /** Before each delivery attempt: may it go upstream now (counts it when yes)? */
   beforeDelivery(): QuotaDecision {
-    return this.quota.acquire();
+    const d = this.quota.acquire();
+    if (!d.ok && d.until !== this.heldUntil) {
+      this.heldUntil = d.until;
+      this.logger.warn('quota: holding mail back until the window resets', { until: new Date(d.until).toISOString(), reason: d.reason });
+    }
+    return d;
+  }
+
+  /** May the scheduler load more work? (No while the quota holds sending back.) */
+  sendingAllowed(): boolean {
+    return this.quota.check().ok;
+  }
+
+  /** A delivery that was counted but did not go upstream after all. */
+  cancelDelivery(): void {
+    this.quota.refund();
+  }
+
+  /** Operator flush: forget an upstream quota block (our own meter still applies). */
+  onFlush(): void {
+    this.quota.clearBlock();
+    this.heldUntil = 0;
   }
 
   /** After each attempt: refunds the quota when nothing was sent, honours quota 421s, logs. */
@@ -234,3 +256,25 @@ export class RelayOps {
 function fmt(h: HostPort): string {
   return h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
 }
+
+/** The delivery outcome label for logs, trace and metrics, from the relay's step and rule. */
+export function deliveryOutcome(step: string, rule: string): string {
+  if (step === 'pause') return 'paused';
+  if (step === 'throttle') return 'throttled';
+  if (step === 'defer') return 'deferred';
+  if (rule === 'delivered') return 'delivered';
+  if (rule === 'expired') return 'expired';
+  return 'failed';
+}
+
+/** Which refusal reason a receiver refusal counts as (bounded set for metrics). */
+export function refusalReason(reason: string): RejectReason {
+  if (reason === 'size') return 'size';
+  if (reason === 'bare-cr' || reason === 'bare-lf' || reason === 'smuggling') return 'smuggling';
+  if (reason === 'line-too-long') return 'line-length';
+  if (reason === 'header-too-large') return 'header-size';
+  return 'other';
+}
+
+/** Settings with every containment feature off (used when the relay is started without them). */
+export const OPS_OFF: OpsSettings = { clientRate: [], clientRecipientRate: [], dedupeWindow: 0 };

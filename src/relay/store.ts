@@ -13,6 +13,8 @@ export interface MessageMeta {
   client: string;
   helo?: string;
   esmtp: boolean;
+  /** Sees every DATA chunk as received (ops: body hash, Message-ID, Subject). */
+  tap?: { update(chunk: Buffer): void };
 }
 
 export interface StoredMessage {
@@ -57,6 +59,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   }
   // Always drain the client's data so the session stays in step, even after a failure.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    meta.tap?.update(chunk);
     if (!guard.check(chunk) || writeError || !fh) continue;
     try {
       await fh.write(chunk);
