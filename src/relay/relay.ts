@@ -44,7 +44,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger): Promise<Ru
   if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`);
   await writePid(spool.root);
   for (const w of startupWarnings(opts)) logger.warn(w);
-  const ops = new RelayOps({ spool: spool.root, maxConnections: opts.maxConnections, ...(opts.ops ?? OPS_OFF), metrics: opts.ops?.metrics }, logger);
+  const ops = new RelayOps({ spool: spool.root, maxConnections: opts.maxConnections, ...(opts.ops ?? OPS_OFF), metrics: opts.ops?.metrics, clock: opts.ops?.clock }, logger);
   try {
     await ops.start();
   } catch (e) {

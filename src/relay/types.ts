@@ -41,7 +41,7 @@ export interface RelayOptions {
   /** Upstream socket timeouts (ms). */
   upstreamTimeoutMs: number;
   /** Client limits, quotas, dedupe and metrics (src/ops); absent = those features off. */
-  ops?: OpsSettings & { metrics?: HostPort };
+  ops?: OpsSettings & { metrics?: HostPort; clock?: () => number };
 }
 
 import { DEFAULT_ALLOW } from '../config/relay-keys.js';
