@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandContext, RenderStyle } from '../../cli/spec.js';
-import type { CommandResult, Envelope } from '../../core/result.js';
+import type { Check, CommandResult, Envelope } from '../../core/result.js';
 import { FailureError, UsageError } from '../../core/errors.js';
 import { installSteps, systemdUnit, UNIT_DIR, validateServiceOptions, type ServiceOptions } from '../../ops/service.js';
 import { relaySettings } from './common.js';
@@ -22,7 +22,9 @@ export function omrScript(): string {
 }
 
 export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<CommandResult<Data>> {
-  const cfg = relaySettings(ctx, opts);
+  // The config file may be written after the unit: read it when it exists (spool, password file).
+  const configMissing = typeof opts.config === 'string' && !existsSync(opts.config);
+  const cfg = relaySettings(ctx, configMissing ? { ...opts, config: undefined } : opts);
   const so: ServiceOptions = {
     name: String(opts.name ?? 'omr-relay'),
     user: String(opts.serviceUser ?? 'omr'),
@@ -51,11 +53,14 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
     }
   }
   const summary = dryRun ? `unit for ${target} printed (nothing written)` : `wrote ${path}`;
-  return { checks: [{ id: 'service:unit', status: 'pass', summary }], data: { dryRun, files: [{ path, target, mode: '0644' }], steps, unit } };
+  const checks: Check[] = [{ id: 'service:unit', status: 'pass', summary }];
+  if (configMissing) checks.push({ id: 'service:config', status: 'warn', summary: `${String(opts.config)} does not exist yet; the service will not start without it`, hint: 'write it, then: omr config check ' + String(opts.config) });
+  return { checks, data: { dryRun, files: [{ path, target, mode: '0644' }], steps, unit } };
 }
 
 export function render(env: Envelope<Data>, s: RenderStyle): string[] {
   const d = env.data;
   const head = d.dryRun ? [s.dim(`# ${d.files[0]!.target} (dry run: not written)`), ...d.unit.trimEnd().split('\n'), ''] : [`Wrote ${d.files[0]!.path}`, ''];
-  return [...head, s.bold('Next steps (as root):'), ...d.steps.map((x) => `  ${x}`)];
+  const warnings = env.checks.filter((c) => c.status !== 'pass').map((c) => s.yellow(`warning: ${c.summary}`));
+  return [...head, ...warnings, s.bold('Next steps (as root):'), ...d.steps.map((x) => `  ${x}`)];
 }
