@@ -4,14 +4,19 @@
 // socket only answers questions (status, clients) that need a live answer.
 import { chmod, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+const WINDOWS = process.platform === 'win32';
 
 export const MAX_SOCKET_PATH = 100;
 const MAX_REQUEST = 64 * 1024;
 
 export type ControlHandler = (req: Record<string, unknown>) => Promise<unknown>;
 
+/** spool/control.sock; on Windows a named pipe derived from the spool path (no unix sockets there). */
 export function controlSocketPath(spoolRoot: string): string {
+  if (WINDOWS) return `\\\\.\\pipe\\omr-relay-${createHash('sha256').update(resolve(spoolRoot).toLowerCase()).digest('hex').slice(0, 16)}`;
   return join(spoolRoot, 'control.sock');
 }
 
@@ -25,7 +30,7 @@ export async function startControlServer(spoolRoot: string, handlers: Record<str
   const path = controlSocketPath(spoolRoot);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) return undefined;
   // A socket file left by a crashed relay; the relay's pid file already guarantees one relay per spool.
-  await unlink(path).catch(() => undefined);
+  if (!WINDOWS) await unlink(path).catch(() => undefined);
   const server = createServer({ allowHalfOpen: false }, (sock) => {
     let buf = '';
     sock.setEncoding('utf8');
@@ -46,7 +51,7 @@ export async function startControlServer(spoolRoot: string, handlers: Record<str
       resolve();
     });
   });
-  await chmod(path, 0o600);
+  if (!WINDOWS) await chmod(path, 0o600);
   return { path, close: () => closeServer(server, path) };
 }
 
@@ -67,7 +72,7 @@ async function answer(line: string, handlers: Record<string, ControlHandler>): P
 }
 
 function closeServer(server: Server, path: string): Promise<void> {
-  return new Promise((resolve) => server.close(() => void unlink(path).catch(() => undefined).then(() => resolve())));
+  return new Promise((done) => server.close(() => void (WINDOWS ? Promise.resolve() : unlink(path).catch(() => undefined)).then(() => done())));
 }
 
 /**

@@ -97,6 +97,9 @@ export class RelayOps {
     this.control = await startControlServer(this.o.spool, {
       status: async () => this.status(),
       clients: async () => ({ clients: this.stats.ranking() }),
+    }).catch((e: unknown) => {
+      this.logger.warn('control socket unavailable', { error: e });
+      return undefined;
     });
     if (!this.control) this.logger.warn('spool path too long for a control socket; `omr relay status` will read the spool only', { spool: this.o.spool });
     if (this.o.metrics) {

@@ -9,7 +9,7 @@ import type { HostPort } from '../core/parse.js';
 import type { ClientRow } from './client-stats.js';
 import type { StatusData } from './status.js';
 
-export const OUTCOMES = ['delivered', 'deferred', 'failed', 'throttled', 'paused', 'expired', 'held-by-quota'] as const;
+export const OUTCOMES = ['delivered', 'deferred', 'failed', 'throttled', 'paused', 'expired'] as const;
 export const REJECT_REASONS = ['rate-messages', 'rate-recipients', 'not-allowed', 'size', 'smuggling', 'line-length', 'header-size', 'sessions', 'spool', 'other'] as const;
 export const TOP_CLIENTS = 10;
 
