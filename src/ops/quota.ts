@@ -52,6 +52,7 @@ export class QuotaMeter {
   private st: QuotaState;
   private saving?: Promise<void>;
   private again = false;
+  private lastWrite = 0;
 
   constructor(private limits: QuotaLimits, private readonly file?: string, private readonly clock: Clock = systemClock) {
     this.st = { v: 1, sends: [], month: monthOf(clock()), monthCount: 0, blockedUntil: 0 };
@@ -147,19 +148,24 @@ export class QuotaMeter {
     this.roll(this.clock());
   }
 
-  /** One write in flight at a time, coalescing the changes made meanwhile into one more. */
+  /**
+   * One write in flight at a time, at most one a second, coalescing the changes made meanwhile
+   * (a crash loses at most a second of counts; the smarthost's own 421 still backs that up).
+   */
   persist(): Promise<void> {
     if (!this.file) return Promise.resolve();
-    if (this.saving) {
-      this.again = true;
-      return this.saving;
-    }
+    this.again = true;
+    if (this.saving) return this.saving;
     const file = this.file;
     this.saving = (async () => {
-      do {
+      while (this.again) {
         this.again = false;
+        const wait = this.lastWrite + 1000 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        this.again = false;
+        this.lastWrite = Date.now();
         await writeJsonAtomic(file, this.st).catch(() => undefined);
-      } while (this.again);
+      }
       this.saving = undefined;
     })();
     return this.saving;
