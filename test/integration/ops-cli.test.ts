@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { startRelay } from '../../src/relay/relay.js';
 import { OMR_BIN, parseEnvelope, runCli } from '../helpers/cli.js';
 import { deadPort, openSession } from '../helpers/ops.js';
-import { relayOptions, sampleMessage, sendRaw, tempSpool, waitFor } from '../helpers/relay.js';
+import { relayOptions, sampleMessage, sendRaw, startSink, tempSpool, waitFor } from '../helpers/relay.js';
 import { SIM_USER, startTestSimulator } from '../helpers/simulator.js';
 
 describe('relay operations through the CLI', () => {
@@ -63,6 +63,25 @@ describe('relay operations through the CLI', () => {
     } finally {
       await relay.stop();
       await sim.cleanup();
+      await spool.cleanup();
+    }
+  });
+
+  it('an "account suspended" reply pauses the queue without a bounce, and status says why', async () => {
+    const sink = await startSink({ user: 'office', password: 'S3cret-pw!', hooks: { data: () => ({ code: 554, text: '5.7.1 Account suspended for abuse, contact support' }) } });
+    const spool = await tempSpool();
+    const relay = await startRelay(relayOptions(spool.dir, sink), silentLogger);
+    try {
+      await sendRaw(relay.addresses[0]!.port, 'pc@office.example', ['x@example.net'], sampleMessage(2));
+      await waitFor(() => relay.scheduler.status().state === 'paused', 10_000, 'queue paused');
+      const env = parseEnvelope(await runCli(['relay', 'status', '--json', '--spool', spool.dir]));
+      assert.equal(env.data.upstream.state, 'paused');
+      assert.match(env.data.upstream.reason, /suspended/);
+      assert.equal(env.data.queue.total, 1, 'the message waits; no DSN was queued');
+      assert.equal(sink.messages.length, 0);
+    } finally {
+      await relay.stop();
+      await sink.close();
       await spool.cleanup();
     }
   });

@@ -9,7 +9,7 @@ export const relayStatusSpec: CommandSpec = {
   summary: 'queue counts, oldest message, upstream state, concurrency and quota usage',
   description:
     'Asks the running relay through its control socket (spool/control.sock, mode 0600); when no relay runs on the spool, reads the spool directories and the saved quota meter instead, so it also works after a crash.\n\n' +
-    'Upstream state is ok, backing-off (a 421 from the smarthost: fewer connections and a pause with jitter) or paused (the smarthost refused the account, or a quota is used up; no mail is bounced while paused), with the reason and the time sending resumes. Exit 1 when the queue is paused.',
+    'Upstream state is ok, backing-off (a 421 from the smarthost: fewer connections and a pause with jitter) or paused (the smarthost refused the account, or a quota is used up; no mail is bounced while paused), with the reason and the time sending resumes. Exit 1 when the smarthost refused the account (queue paused, nothing bounced); a quota hold is a warning.',
   options: relayOptions(['spool', 'quota-hour', 'quota-month']),
   examples: [
     { command: 'omr relay status', description: 'how the queue and the upstream look right now' },
