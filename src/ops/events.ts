@@ -34,11 +34,19 @@ export class EventLog {
     this.dir = eventsDir(spoolRoot);
   }
 
+  /** Lines that could not be written (the log is best effort: it must never fail a mail transaction). */
+  errors = 0;
+
   append(e: OpsEventInput): void {
-    const t = this.clock();
-    const day = dayOf(t);
-    if (day !== this.day) this.rotate(day);
-    this.stream!.write(JSON.stringify({ t, ...e }) + '\n');
+    try {
+      const t = this.clock();
+      const day = dayOf(t);
+      if (day !== this.day) this.rotate(day);
+      this.stream!.write(JSON.stringify({ t, ...e }) + '\n');
+    } catch {
+      this.errors++;
+      this.day = undefined;
+    }
   }
 
   private rotate(day: string): void {
@@ -46,7 +54,7 @@ export class EventLog {
     ensureDirSync(this.dir);
     this.day = day;
     this.stream = createWriteStream(join(this.dir, `${day}.jsonl`), { flags: 'a', mode: 0o600 });
-    this.stream.on('error', () => undefined);
+    this.stream.on('error', () => void this.errors++);
     void this.prune();
   }
 

@@ -15,6 +15,7 @@ import { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.
 import { QuotaMeter, quotaFile, quotaReply, type QuotaDecision } from './quota.js';
 import { ClientRateLimiter, SpikeDetector, type RateDecision } from './rate-limit.js';
 import { readQueue, type StatusData, type UpstreamInfo } from './status.js';
+import type { RejectReason } from './labels.js';
 
 export interface OpsSettings {
   clientRate: RateLimit[];
@@ -63,7 +64,10 @@ export interface DeliveryInfo {
   accepted: number;
 }
 
-export type RejectReason = 'rate-messages' | 'rate-recipients' | 'not-allowed' | 'size' | 'smuggling' | 'line-length' | 'header-size' | 'sessions' | 'spool' | 'other';
+export { deliveryOutcome, refusalReason, type RejectReason } from './labels.js';
+
+/** Settings with every containment feature off (used when the relay is started without them). */
+export const OPS_OFF: OpsSettings = { clientRate: [], clientRecipientRate: [], dedupeWindow: 0 };
 
 export class RelayOps {
   readonly clock: Clock;
@@ -153,6 +157,16 @@ export class RelayOps {
    * caller drops it and still answers 250).
    */
   onStored(m: StoredInfo, t: TapResult): string | undefined {
+    try {
+      return this.stored(m, t);
+    } catch (e) {
+      // Accounting must never turn a queued message into an error reply (the client would resend).
+      this.logger.error('ops accounting failed', { id: m.id, error: e });
+      return undefined;
+    }
+  }
+
+  private stored(m: StoredInfo, t: TapResult): string | undefined {
     const key = dedupeKey({ messageId: t.messageId, sender: m.sender, recipients: m.recipients, bodyHash: t.bodyHash });
     const hit = this.dedupe.claim(key, m.id);
     this.stats.message(m.client, { sender: m.sender, recipients: m.recipients, bytes: m.size });
@@ -210,6 +224,15 @@ export class RelayOps {
 
   /** After each attempt: refunds the quota when nothing was sent, honours quota 421s, logs. */
   afterDelivery(d: DeliveryInfo): { quotaUntil?: number } {
+    try {
+      return this.delivered(d);
+    } catch (e) {
+      this.logger.error('ops delivery accounting failed', { id: d.id, error: e });
+      return {};
+    }
+  }
+
+  private delivered(d: DeliveryInfo): { quotaUntil?: number } {
     if (d.accepted === 0) this.quota.refund();
     const which = quotaReply(d.reply);
     let quotaUntil: number | undefined;
@@ -259,25 +282,3 @@ export class RelayOps {
 function fmt(h: HostPort): string {
   return h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
 }
-
-/** The delivery outcome label for logs, trace and metrics, from the relay's step and rule. */
-export function deliveryOutcome(step: string, rule: string): string {
-  if (step === 'pause') return 'paused';
-  if (step === 'throttle') return 'throttled';
-  if (step === 'defer') return 'deferred';
-  if (rule === 'delivered') return 'delivered';
-  if (rule === 'expired') return 'expired';
-  return 'failed';
-}
-
-/** Which refusal reason a receiver refusal counts as (bounded set for metrics). */
-export function refusalReason(reason: string): RejectReason {
-  if (reason === 'size') return 'size';
-  if (reason === 'bare-cr' || reason === 'bare-lf' || reason === 'smuggling') return 'smuggling';
-  if (reason === 'line-too-long') return 'line-length';
-  if (reason === 'header-too-large') return 'header-size';
-  return 'other';
-}
-
-/** Settings with every containment feature off (used when the relay is started without them). */
-export const OPS_OFF: OpsSettings = { clientRate: [], clientRecipientRate: [], dedupeWindow: 0 };

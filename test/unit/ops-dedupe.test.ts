@@ -87,6 +87,7 @@ describe('DedupeIndex', () => {
       assert.equal(b.claim('k2999', 'new')?.id, 'id2999');
       assert.equal(b.claim('k0', 'new'), undefined, 'expired entry not restored');
       assert.ok(b.size <= 602);
+      await b.flush();
     } finally {
       t.cleanup();
     }
