@@ -28,7 +28,8 @@ describe('containing an infected PC', () => {
         ca: undefined,
         retryBaseMs: 60_000,
         retryMaxMs: 60_000,
-        ops: { clientRate: parseRateList('100/min,1000/hour'), clientRecipientRate: parseRateList('1000/min'), dedupeWindow: 600_000 },
+        // An hourly limit makes the count exact however slow the machine is.
+        ops: { clientRate: parseRateList('100/hour'), clientRecipientRate: parseRateList('1000/hour'), dedupeWindow: 600_000 },
       }),
       logger,
     );
@@ -42,7 +43,7 @@ describe('containing an infected PC', () => {
 
   it('rate-limits the infected client with 451 (never 5xx) and leaves the office PC alone', async () => {
     const [bad, good] = await Promise.all([blast(port, { localAddress: INFECTED, count: 300, rcptsPerMessage: 3 }), blast(port, { localAddress: OFFICE, count: 5, tag: 'office' })]);
-    assert.equal(bad.accepted, 100, 'exactly the 100/min limit got through');
+    assert.equal(bad.accepted, 100, 'exactly the 100/hour limit got through');
     assert.equal(bad.refused, 200);
     assert.ok(bad.codes.every((c) => c === 250 || c === 451), `only 250 and 451 replies: ${[...new Set(bad.codes)].join(',')}`);
     assert.equal(good.accepted, 5);
