@@ -9,7 +9,7 @@ import { ensureDirSync, opsDir, systemClock, type Clock } from './files.js';
 export type OpsEvent =
   | { t: number; ev: 'queued'; id: string; client: string; sender: string; rcpts: string[]; size: number; subject?: string; msgid?: string }
   | { t: number; ev: 'duplicate'; id: string; client: string; sender: string; rcpts: string[]; size: number; subject?: string; msgid?: string; first: string }
-  | { t: number; ev: 'reject'; client: string; reason: string; reply: string; sender?: string; rcpts?: string[] }
+  | { t: number; ev: 'reject'; client: string; reason: string; reply: string; sender?: string; rcpts?: string[]; repeats?: number }
   | { t: number; ev: 'delivery'; id: string; client: string; outcome: string; reply: string; rcpts: number };
 
 export type OpsEventInput = OpsEvent extends infer E ? (E extends OpsEvent ? Omit<E, 't'> : never) : never;

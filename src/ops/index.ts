@@ -9,7 +9,7 @@ import { BodyTap, type TapResult } from './body-tap.js';
 import { ClientStats, clientsFile, HOUR } from './client-stats.js';
 import { startControlServer, type ControlServer } from './control.js';
 import { DedupeIndex, dedupeFile, dedupeKey } from './dedupe.js';
-import { EventLog } from './events.js';
+import { EventLog, type OpsEventInput } from './events.js';
 import { systemClock, type Clock } from './files.js';
 import { RelayMetrics, startMetricsServer, type MetricsServer } from './metrics.js';
 import { QuotaMeter, quotaFile, quotaReply, type QuotaDecision } from './quota.js';
@@ -82,6 +82,9 @@ export class RelayOps {
   private control?: ControlServer;
   private metricsServer?: MetricsServer;
   private heldUntil = 0;
+  /** Repeated rate-limit refusals per client and reason, written as one line every 10 s. */
+  private readonly folded = new Map<string, { count: number; ev: OpsEventInput }>();
+  private foldTimer?: NodeJS.Timeout;
 
   constructor(private o: OpsOptions, private readonly logger: Logger) {
     this.clock = o.clock ?? systemClock;
@@ -98,6 +101,8 @@ export class RelayOps {
   async start(): Promise<void> {
     await Promise.all([this.stats.load(), this.quota.load(), this.dedupe.load()]);
     this.stats.autosave(30_000, (e) => this.logger.warn('client counters not saved', { error: e }));
+    this.foldTimer = setInterval(() => this.flushFolded(), 10_000);
+    this.foldTimer.unref?.();
     this.control = await startControlServer(this.o.spool, {
       status: async () => this.status(),
       clients: async () => ({ clients: this.stats.ranking() }),
@@ -189,9 +194,27 @@ export class RelayOps {
 
   /** Any refusal the relay answers a client with (policy, limits, smuggling, spool trouble). */
   refused(client: string, reason: RejectReason, reply: string, m: { sender?: string; rcpts?: string[] } = {}): void {
-    this.stats.reject(client);
-    this.events.append({ ev: 'reject', client, reason, reply, ...m });
     this.metrics.reject(reason);
+    // Sources outside the allowlist are not LAN clients: a scan must not flood the counters or the log.
+    if (reason === 'not-allowed') return;
+    this.stats.reject(client);
+    const ev: OpsEventInput = { ev: 'reject', client, reason, reply, ...m };
+    if (reason !== 'rate-messages' && reason !== 'rate-recipients' && reason !== 'sessions') return this.events.append(ev);
+    // A limited client may retry in a tight loop: the first refusal is logged at once, the
+    // rest of the next 10 seconds as one line with a repeat count (bounded log growth).
+    const key = `${client} ${reason}`;
+    const f = this.folded.get(key);
+    if (f) f.count++;
+    else {
+      this.folded.set(key, { count: 0, ev });
+      this.events.append(ev);
+    }
+  }
+
+  private flushFolded(): void {
+    // The line stands for `count` refusals: itself and `repeats` more.
+    for (const f of this.folded.values()) if (f.count > 0) this.events.append({ ...f.ev, ...(f.count > 1 ? { repeats: f.count - 1 } : {}) } as OpsEventInput);
+    this.folded.clear();
   }
 
   // ---- scheduler hooks ----
@@ -269,6 +292,8 @@ export class RelayOps {
     await this.control?.close();
     await this.metricsServer?.close();
     await this.stats.close().catch((e) => this.logger.warn('client counters not saved', { error: e }));
+    clearInterval(this.foldTimer);
+    this.flushFolded();
     await this.events.close();
     await this.dedupe.flush();
     await this.quota.persist();

@@ -24,6 +24,8 @@ export interface TraceRow {
   /** Refusal reason (rate limit, size, smuggling, ...) and the reply the client got. */
   reason?: string;
   reply?: string;
+  /** For a refusal: how many more identical refusals this line stands for. */
+  repeats?: number;
   deliveries: TraceDelivery[];
   /** The last upstream reply, if any delivery was attempted. */
   upstream?: string;
@@ -70,7 +72,7 @@ function toRow(e: OpsEvent): TraceRow | undefined {
     case 'duplicate':
       return { id: e.id, time, status: 'duplicate', sender: e.sender, recipients: e.rcpts, subject: e.subject, messageId: e.msgid, size: e.size, duplicateOf: e.first, deliveries: [] };
     case 'reject':
-      return { id: '', time, status: 'refused', sender: e.sender ?? '', recipients: e.rcpts ?? [], reason: e.reason, reply: e.reply, deliveries: [] };
+      return { id: '', time, status: 'refused', sender: e.sender ?? '', recipients: e.rcpts ?? [], reason: e.reason, reply: e.reply, repeats: e.repeats, deliveries: [] };
     default:
       return undefined;
   }

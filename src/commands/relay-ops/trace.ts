@@ -25,7 +25,7 @@ export async function run(ctx: CommandContext, args: string[], opts: Record<stri
   const counts = {
     queued: messages.filter((m) => m.status === 'queued').length,
     duplicate: messages.filter((m) => m.status === 'duplicate').length,
-    refused: messages.filter((m) => m.status === 'refused').length,
+    refused: messages.filter((m) => m.status === 'refused').reduce((n, m) => n + 1 + (m.repeats ?? 0), 0),
     delivered: messages.filter((m) => m.deliveries.some((d) => d.outcome === 'delivered')).length,
   };
   const summary = `${client} since ${new Date(since).toISOString()}: ${counts.queued} queued (${counts.delivered} delivered), ${counts.duplicate} duplicate(s), ${counts.refused} refused`;
@@ -35,7 +35,7 @@ export async function run(ctx: CommandContext, args: string[], opts: Record<stri
 export function render(env: Envelope<Data>, s: RenderStyle): string[] {
   const lines = env.data.messages.map((m) => {
     const rc = m.recipients.length > 2 ? `${m.recipients.slice(0, 2).join(', ')} +${m.recipients.length - 2}` : m.recipients.join(', ');
-    const what = m.status === 'refused' ? s.yellow(`refused (${m.reason}): ${m.reply}`) : m.status === 'duplicate' ? s.dim(`duplicate of ${m.duplicateOf}, not sent again`) : (m.upstream ?? s.dim('not delivered yet'));
+    const what = m.status === 'refused' ? s.yellow(`refused (${m.reason})${m.repeats ? ` x${m.repeats + 1}` : ''}: ${m.reply}`) : m.status === 'duplicate' ? s.dim(`duplicate of ${m.duplicateOf}, not sent again`) : (m.upstream ?? s.dim('not delivered yet'));
     const subj = m.subject !== undefined ? ` "${m.subject}"` : '';
     return `${m.time.replace('T', ' ').slice(0, 19)}  ${(m.id || '-').padEnd(17)}  <${m.sender}> -> ${rc || '-'}${subj}  ${what}`;
   });
