@@ -54,6 +54,8 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   }
   const summary = dryRun ? `unit for ${target} printed (nothing written)` : `wrote ${path}`;
   const checks: Check[] = [{ id: 'service:unit', status: 'pass', summary }];
+  if (/[\\/]_npx[\\/]/.test(so.script))
+    checks.push({ id: 'service:path', status: 'warn', summary: `${so.script} is in npx's cache, which can be cleaned at any time`, hint: 'install it for good first: npm install -g omr-cli, then run omr relay install-service again' });
   if (configMissing) checks.push({ id: 'service:config', status: 'warn', summary: `${String(opts.config)} does not exist yet; the service will not start without it`, hint: 'write it, then: omr config check ' + String(opts.config) });
   return { checks, data: { dryRun, files: [{ path, target, mode: '0644' }], steps, unit } };
 }
