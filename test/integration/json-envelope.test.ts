@@ -45,6 +45,14 @@ const CASES: Record<string, Case> = {
   test: { args: (_d, p) => ['test', '127.0.0.1', '--port', String(p), '--timeout', '3', '--json'], codes: [1] },
   'check-exposure': { args: (_d, p) => ['check-exposure', '127.0.0.1', '--ports', String(p), '--timeout', '3', '--json'], codes: [0] },
   'config generate': { args: (d) => ['config', 'generate', 'postfix', '--user', 'office@example.com', '--out', join(d, 'out'), '--json'], codes: [0], opts: { env: { OMR_PASSWORD: 'pw:with #odd "chars"' } } },
+  setup: {
+    args: (d) => {
+      writeFileSync(join(d, 'answers.yaml'), 'server: postfix\nuser: office@example.com\nlan: 192.168.1.0/24\n');
+      return ['setup', '--answers', join(d, 'answers.yaml'), '--out', join(d, 'out'), '--json'];
+    },
+    codes: [0],
+    opts: { env: { OMR_PASSWORD: 'pw:with #odd "chars"' } },
+  },
   'config check': { args: (d) => ['config', 'check', join(d, 'relay.yaml'), '--json'], codes: [0] },
   simulate: { args: (d) => ['simulate', '--listen', '127.0.0.1:0', '--user', 'u@example.test', '--ca-out', join(d, 'ca.pem'), '--json'], codes: [0], opts: { env: { OMR_PASSWORD: 'pw' }, stopWhen: /listening/ } },
 };
