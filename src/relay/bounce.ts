@@ -3,6 +3,9 @@
 // failing bounce can never bounce again.
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import type { Logger } from '../core/logger.js';
+import type { Spool } from './spool.js';
+import type { QueueRecord } from './types.js';
 
 export interface DsnInput {
   id: string;
@@ -90,4 +93,24 @@ export function buildDsn(d: DsnInput, now = new Date()): Buffer {
     '',
   ].join('\r\n');
   return Buffer.from(msg, 'latin1');
+}
+
+/**
+ * Queues one DSN for newly failed recipients and marks them notified. A bounce is never
+ * bounced: failures of a null-sender message are only logged.
+ */
+export async function queueBounce(spool: Spool, hostname: string, logger: Logger, rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<{ record: QueueRecord; dsnId?: string }> {
+  const record = { ...rec, recipients: rec.recipients.map((r) => (r.status === 'failed' ? { ...r, notified: true } : r)) };
+  if (rec.isBounce || rec.sender === '') {
+    logger.warn('bounce undeliverable, dropped (never bounce a bounce)', { id: rec.id, rcpts: failed.map((f) => f.address) });
+    return { record };
+  }
+  const headers = await readHeaderBlock(spool.bodyPath(rec.id)).catch(() => '');
+  const body = buildDsn({ id: rec.id, hostname, sender: rec.sender, arrivalDate: rec.createdAt, failed, originalHeaders: headers });
+  const now = new Date().toISOString();
+  const dsn = await spool.inject(body, {
+    sender: '', recipients: [{ address: rec.sender, status: 'pending' }], createdAt: now, attempts: 0, nextAttemptAt: now, client: '', isBounce: true,
+  });
+  logger.warn('bounce queued', { id: rec.id, dsn: dsn.id, to: rec.sender, failed: failed.length });
+  return { record, dsnId: dsn.id };
 }

@@ -65,3 +65,14 @@ export async function runningPid(spoolRoot: string): Promise<number | undefined>
     return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
   }
 }
+
+/** spool/status.json for `omr relay status` (advisory: written atomically, errors ignored). */
+export async function writeStatusFile(spoolRoot: string, body: Record<string, unknown>): Promise<void> {
+  const tmp = join(spoolRoot, 'tmp', `status.${process.pid}.json`);
+  try {
+    await writeFile(tmp, JSON.stringify(body) + '\n', { mode: 0o600 });
+    await rename(tmp, join(spoolRoot, 'status.json'));
+  } catch {
+    /* status is advisory */
+  }
+}

@@ -89,3 +89,43 @@ export class Lane {
     this.transport.close();
   }
 }
+
+/** The lanes: never more than `limit` of them exist, busy or idle, so neither do connections. */
+export class LanePool {
+  private lanes: Lane[] = [];
+  private seq = 0;
+  constructor(private readonly opts: RelayOptions) {}
+
+  get size(): number {
+    return this.lanes.length;
+  }
+
+  busy(): number {
+    return this.lanes.filter((l) => l.busy).length;
+  }
+
+  /** An idle lane, or a new one while fewer than `limit` exist. */
+  acquire(limit: number): Lane | undefined {
+    if (this.busy() >= limit) return undefined;
+    const idle = this.lanes.find((l) => !l.busy);
+    if (idle) return idle;
+    if (this.lanes.length >= limit) return undefined;
+    const lane = new Lane(this.opts, ++this.seq);
+    this.lanes.push(lane);
+    return lane;
+  }
+
+  /** Closes idle lanes beyond `limit` (all idle ones with limit 0). */
+  trim(limit: number): void {
+    for (const l of this.lanes.filter((x) => !x.busy)) {
+      if (this.lanes.length <= limit) return;
+      l.close();
+      this.lanes = this.lanes.filter((x) => x !== l);
+    }
+  }
+
+  closeAll(): void {
+    for (const l of this.lanes) l.close();
+    this.lanes = [];
+  }
+}

@@ -28,10 +28,13 @@ export interface OpResult {
   notFound: string[];
 }
 
+export class NoSpoolError extends Error {}
+
+/** Opens an existing spool (never creates one: a typo must not make an empty queue). */
 export async function openSpool(root: string): Promise<{ spool: Spool; relayPid?: number }> {
-  const spool = new Spool(root);
-  await spool.init();
-  return { spool, relayPid: await runningPid(root) };
+  const st = await stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new NoSpoolError(`no relay spool at ${root}`);
+  return { spool: new Spool(root), relayPid: await runningPid(root) };
 }
 
 async function toMessage(spool: Spool, state: QueueState, rec: QueueRecord): Promise<QueueMessage> {

@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { ClientPolicy, SessionCounter } from './policy.js';
 import { storeMessage, SpoolWriteError, type StoredMessage } from './store.js';
 import type { Spool } from './spool.js';
-import type { RelayOptions } from './types.js';
+import type { RelayHooks, RelayOptions } from './types.js';
 
 export interface ReceiverDeps {
   opts: RelayOptions;
@@ -16,6 +16,7 @@ export interface ReceiverDeps {
   onQueued(msg: StoredMessage): void;
   /** Shared across listeners so sessions-per-client is one limit. */
   sessions?: SessionCounter;
+  hooks?: RelayHooks;
 }
 
 interface SessionStats {
@@ -54,6 +55,11 @@ export function createReceiver(deps: ReceiverDeps): SMTPServer {
       if (!d.ok) {
         logger.warn('client refused', { client: session.remoteAddress, reason: d.reason });
         return cb(smtpError(554, `5.7.1 ${session.remoteAddress} is not allowed to use this relay`));
+      }
+      const hooked = deps.hooks?.onConnect?.(session.remoteAddress);
+      if (hooked) {
+        logger.warn('client refused by policy hook', { client: session.remoteAddress, reply: `${hooked.code} ${hooked.text}` });
+        return cb(smtpError(hooked.code, hooked.text));
       }
       if (!sessions.tryOpen(session.remoteAddress)) {
         logger.warn('client over session limit', { client: session.remoteAddress, limit: opts.sessionsPerClient });
@@ -109,7 +115,7 @@ async function handleData(deps: ReceiverDeps, stream: SMTPServerDataStream, sess
       client: session.remoteAddress,
       helo: session.hostNameAppearsAs,
       esmtp: session.transmissionType !== 'SMTP',
-    });
+    }, deps.hooks);
   } catch (e) {
     if (st) st.rejected++;
     const err = e instanceof SpoolWriteError ? e : new SpoolWriteError(e);
@@ -122,7 +128,12 @@ async function handleData(deps: ReceiverDeps, stream: SMTPServerDataStream, sess
     throw smtpError(result.code, result.text);
   }
   if (st) st.accepted++;
+  if (result.duplicate) {
+    logger.info('duplicate acknowledged, not queued', { ...base, id: result.msg.record.id, size: result.msg.record.size });
+    return `2.0.0 Ok: duplicate of a message already queued (not sent again)`;
+  }
   logger.info('queued', { ...base, id: result.msg.record.id, size: result.msg.record.size });
   deps.onQueued(result.msg);
+  deps.hooks?.onQueued?.(result.msg.record);
   return `2.0.0 Ok: queued as ${result.msg.record.id}`;
 }

@@ -9,7 +9,7 @@ import { ClientPolicy, SessionCounter } from './policy.js';
 import { createReceiver } from './receive.js';
 import { Scheduler } from './scheduler.js';
 import { Spool } from './spool.js';
-import type { RelayOptions } from './types.js';
+import type { RelayHooks, RelayOptions } from './types.js';
 
 export interface RunningRelay {
   addresses: HostPort[];
@@ -19,7 +19,11 @@ export interface RunningRelay {
   stop(): Promise<void>;
 }
 
-export class RelayStartError extends Error {}
+export class RelayStartError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
 
 export function startupWarnings(opts: RelayOptions): string[] {
   const w: string[] = [];
@@ -32,21 +36,25 @@ export function startupWarnings(opts: RelayOptions): string[] {
   return w;
 }
 
-export async function startRelay(opts: RelayOptions, logger: Logger): Promise<RunningRelay> {
+export async function startRelay(opts: RelayOptions, logger: Logger, hooks: RelayHooks = {}): Promise<RunningRelay> {
   const spool = new Spool(opts.spool);
-  await spool.init();
+  try {
+    await spool.init();
+  } catch (e) {
+    throw new RelayStartError(`cannot use spool ${opts.spool}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'Create it writable for this user, or choose another --spool.');
+  }
   const other = await runningPid(spool.root);
-  if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`);
+  if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`, 'Stop the other relay, or give this one its own --spool.');
   await writePid(spool.root);
   for (const w of startupWarnings(opts)) logger.warn(w);
-  const scheduler = new Scheduler(opts, spool, logger);
+  const scheduler = new Scheduler(opts, spool, logger, hooks);
   await scheduler.start();
   const sessions = new SessionCounter(opts.sessionsPerClient);
   const servers: SMTPServer[] = [];
   const addresses: HostPort[] = [];
   try {
     for (const l of opts.listen) {
-      const server = createReceiver({ opts, spool, logger, sessions, onQueued: (m) => scheduler.enqueue(m.record.id) });
+      const server = createReceiver({ opts, spool, logger, sessions, hooks, onQueued: (m) => scheduler.enqueue(m.record.id) });
       await listen(server, l);
       servers.push(server);
       const a = server.server.address() as AddressInfo;

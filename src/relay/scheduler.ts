@@ -4,13 +4,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { ConcurrencyWindow, retryDelay } from './backoff.js';
-import { buildDsn, readHeaderBlock } from './bounce.js';
-import { takeControl, type ControlRequest } from './control.js';
-import { Lane } from './deliver.js';
+import { queueBounce } from './bounce.js';
+import { takeControl, writeStatusFile, type ControlRequest } from './control.js';
+import { LanePool, type Lane } from './deliver.js';
 import { applyResult, isOpen, type Applied } from './outcome.js';
 import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
-import type { QueueRecord, QueueState, RelayOptions } from './types.js';
+import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
 
 export interface UpstreamStatus {
   state: 'ok' | 'backing-off' | 'paused';
@@ -27,8 +27,7 @@ export class Scheduler {
   private readonly ready: QueueRecord[] = [];
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pendingOps = new Map<string, 'hold' | 'delete'>();
-  private lanes: Lane[] = [];
-  private laneSeq = 0;
+  private readonly lanes: LanePool;
   readonly window: ConcurrencyWindow;
   private pausedUntil = 0;
   private pauseReason?: string;
@@ -42,8 +41,9 @@ export class Scheduler {
   private kicked = false;
   private ticks = 0;
 
-  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger) {
+  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}) {
     this.window = new ConcurrencyWindow(opts.maxConnections);
+    this.lanes = new LanePool(opts);
   }
 
   async start(): Promise<void> {
@@ -69,7 +69,7 @@ export class Scheduler {
 
   status(): UpstreamStatus {
     const now = Date.now();
-    const base = { concurrency: this.window.current, lanes: this.lanes.length, inFlight: this.inFlight.size };
+    const base = { concurrency: this.window.current, lanes: this.lanes.size, inFlight: this.inFlight.size };
     if (this.pausedUntil > now) return { state: 'paused', reason: this.pauseReason, until: new Date(this.pausedUntil).toISOString(), ...base };
     if (this.notBefore > now || this.window.current < this.window.max) return { state: 'backing-off', reason: this.throttleReason, until: this.notBefore > now ? new Date(this.notBefore).toISOString() : undefined, ...base };
     return { state: 'ok', ...base };
@@ -77,6 +77,11 @@ export class Scheduler {
 
   counts(): Record<'incoming' | 'deferred' | 'active', number> {
     return { incoming: this.incoming.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
+  }
+
+  /** spool/status.json: what `omr relay status` shows about a running relay (best effort). */
+  writeStatus(): Promise<void> {
+    return writeStatusFile(this.spool.root, { pid: process.pid, updatedAt: new Date().toISOString(), upstream: this.status(), waiting: this.counts() });
   }
 
   /** Stops picking new work, waits (bounded) for in-flight deliveries, leaves the spool consistent. */
@@ -88,8 +93,7 @@ export class Scheduler {
     await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => (t = setTimeout(r, graceMs)))]);
     clearTimeout(t);
     for (const rec of this.ready.splice(0)) await this.spool.move(rec.id, 'active', 'incoming').catch(() => undefined);
-    for (const lane of this.lanes) lane.close();
-    this.lanes = [];
+    this.lanes.closeAll();
   }
 
   kick(): void {
@@ -103,7 +107,8 @@ export class Scheduler {
 
   private tick(): void {
     if (++this.ticks % 2 === 0) void this.handleControl();
-    if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick());
+    if (this.ticks % 5 === 0) void this.writeStatus();
+    if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick(), (e) => this.logger.error('rescan failed', { error: e }));
     this.kick();
   }
 
@@ -164,17 +169,18 @@ export class Scheduler {
 
   private dispatch(): void {
     const now = Date.now();
-    this.trimLanes();
+    this.lanes.trim(this.window.current);
     if (this.stopping || this.isPaused(now) || now < this.notBefore) return;
+    const gate = this.ready.length ? this.hooks.sendGate?.() : undefined;
+    if (gate && gate.waitMs > 0) {
+      this.notBefore = now + gate.waitMs;
+      this.throttleReason = gate.reason;
+      this.logger.info('sending held back', { reason: gate.reason, untilMs: gate.waitMs });
+      return;
+    }
     while (this.ready.length) {
-      const busy = this.lanes.filter((l) => l.busy).length;
-      if (busy >= this.window.current) return;
-      let lane = this.lanes.find((l) => !l.busy);
-      if (!lane) {
-        if (this.lanes.length >= this.window.current) return;
-        lane = new Lane(this.opts, ++this.laneSeq);
-        this.lanes.push(lane);
-      }
+      const lane = this.lanes.acquire(this.window.current);
+      if (!lane) return;
       const rec = this.ready.shift()!;
       lane.busy = true;
       const p = this.deliver(lane, rec)
@@ -187,22 +193,17 @@ export class Scheduler {
     }
   }
 
-  /** Closes idle lanes above the current concurrency window. */
-  private trimLanes(): void {
-    while (this.lanes.length > this.window.current) {
-      const idle = this.lanes.find((l) => !l.busy);
-      if (!idle) return;
-      idle.close();
-      this.lanes = this.lanes.filter((l) => l !== idle);
-    }
-  }
-
   private async deliver(lane: Lane, rec: QueueRecord): Promise<void> {
     const open = rec.recipients.filter(isOpen);
     if (open.length === 0) {
       lane.busy = false;
       await this.spool.remove(rec.id, 'active');
       return;
+    }
+    if (!(await this.spool.hasBody(rec.id))) {
+      lane.busy = false;
+      this.logger.error('queue file without a body moved to corrupt', { id: rec.id });
+      return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
     const res = await lane.send(rec.sender, open.map((r) => r.address), this.spool.openBody(rec.id));
@@ -214,6 +215,7 @@ export class Scheduler {
     };
     if (applied.step === 'done' && applied.rule === 'delivered') this.logger.info('delivery', fields);
     else this.logger.warn('delivery', fields);
+    this.hooks.onAttempt?.(applied.record, { step: applied.step, rule: applied.rule, reply: applied.reply, accepted: res.accepted.length });
     await this.settle(rec, applied, res.accepted.length > 0);
   }
 
@@ -228,7 +230,7 @@ export class Scheduler {
       this.window.onThrottle();
       this.throttleReason = a.reply;
       // Short global cooldown (jittered) so lanes do not hammer a busy smarthost in lockstep.
-      this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 10_000), maxMs: 10_000, jitter: 0.5 });
+      this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 5000), maxMs: 5000, jitter: 0.5 });
       this.logger.warn('upstream busy: lowering concurrency and backing off', { reply: a.reply, concurrency: this.window.current });
     }
     if (a.dsnDue.length) rec = await this.notify(rec, a.dsnDue);
@@ -248,8 +250,8 @@ export class Scheduler {
     const first = this.pausedUntil <= now;
     this.pausedUntil = now + this.opts.authPauseMs;
     this.pauseReason = reason;
-    for (const l of this.lanes.filter((x) => !x.busy)) l.close();
-    this.lanes = this.lanes.filter((x) => x.busy);
+    this.lanes.trim(0);
+    void this.parkReady(this.pausedUntil).catch((e) => this.logger.error('parking the active set failed', { error: e }));
     if (first)
       this.logger.error('QUEUE PAUSED: the smarthost refused our account; no mail is bounced, fix the credentials then run `omr queue flush`', {
         reply: reason,
@@ -257,22 +259,20 @@ export class Scheduler {
       });
   }
 
-  /** Queues one DSN for the newly failed recipients (never for a bounce). */
-  private async notify(rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<QueueRecord> {
-    const marked = { ...rec, recipients: rec.recipients.map((r) => (r.status === 'failed' ? { ...r, notified: true } : r)) };
-    if (rec.isBounce || rec.sender === '') {
-      this.logger.warn('bounce undeliverable, dropped (never bounce a bounce)', { id: rec.id, rcpts: failed.map((f) => f.address) });
-      return marked;
+  /** While paused, loaded-but-unsent messages go back to deferred/ (due when the pause ends). */
+  private async parkReady(due: number): Promise<void> {
+    for (const rec of this.ready.splice(0)) {
+      if (await this.spool.move(rec.id, 'active', 'deferred')) {
+        await this.spool.setDue('deferred', rec.id, due).catch(() => undefined);
+        this.deferred.set(rec.id, due);
+      }
     }
-    const headers = await readHeaderBlock(this.spool.bodyPath(rec.id)).catch(() => '');
-    const body = buildDsn({ id: rec.id, hostname: this.opts.hostname, sender: rec.sender, arrivalDate: rec.createdAt, failed, originalHeaders: headers });
-    const now = new Date().toISOString();
-    const dsn = await this.spool.inject(body, {
-      sender: '', recipients: [{ address: rec.sender, status: 'pending' }], createdAt: now, attempts: 0, nextAttemptAt: now, client: '', isBounce: true,
-    });
-    this.logger.warn('bounce queued', { id: rec.id, dsn: dsn.id, to: rec.sender, failed: failed.length });
-    this.enqueue(dsn.id);
-    return marked;
+  }
+
+  private async notify(rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<QueueRecord> {
+    const { record, dsnId } = await queueBounce(this.spool, this.opts.hostname, this.logger, rec, failed);
+    if (dsnId) this.enqueue(dsnId);
+    return record;
   }
 
   /** Rebuilds the waiting index from disk (after `omr queue` moved things, and periodically). */

@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { DirSyncer } from './fsync.js';
+import { noteStreamed } from './memory.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
 export type SpoolDir = QueueState | 'corrupt';
@@ -47,8 +48,20 @@ export class Spool {
   bodyPath(id: string): string {
     return join(this.root, 'data', id);
   }
+  hasBody(id: string): Promise<boolean> {
+    return exists(this.bodyPath(id));
+  }
+
+  /** The body as a stream; destroying it closes the file too. */
   openBody(id: string): Readable {
-    return createReadStream(this.bodyPath(id));
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        noteStreamed(chunk.length);
+        cb(null, chunk);
+      },
+    });
+    pipeline(createReadStream(this.bodyPath(id)), counter, () => undefined);
+    return counter;
   }
 
   /** Durably writes a record into `state` (tmp + fsync + rename + dir fsync). */

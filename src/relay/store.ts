@@ -1,11 +1,13 @@
 // Turns one DATA stream into a committed queue entry: body (Received header + client bytes)
 // written and fsync'd in data/, then the envelope record committed into incoming/. Streams in
 // chunks: memory use does not depend on message size.
+import { createHash } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DataGuard, violationReply } from './guard.js';
+import { noteStreamed } from './memory.js';
 import type { Spool } from './spool.js';
-import type { QueueRecord, RelayOptions } from './types.js';
+import type { QueueRecord, RelayHooks, RelayOptions } from './types.js';
 
 export interface MessageMeta {
   sender: string;
@@ -20,7 +22,7 @@ export interface StoredMessage {
 }
 
 export type StoreResult =
-  | { ok: true; msg: StoredMessage }
+  | { ok: true; msg: StoredMessage; duplicate?: boolean }
   | { ok: false; code: number; text: string; reason: string; bytes: number };
 
 /** A local failure to store: 452 when the disk is full, 451 otherwise; never 5xx. */
@@ -42,11 +44,12 @@ export function receivedHeader(id: string, meta: MessageMeta, hostname: string, 
   return `Received: from ${helo} ([${addr}])\r\n\tby ${hostname} (omr-relay) with ${meta.esmtp ? 'ESMTP' : 'SMTP'} id ${id}${forClause};\r\n\t${date}\r\n`;
 }
 
-export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Readable & { sizeExceeded?: boolean }, meta: MessageMeta): Promise<StoreResult> {
+export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Readable & { sizeExceeded?: boolean }, meta: MessageMeta, hooks?: RelayHooks): Promise<StoreResult> {
   const id = spool.newId();
   const path = spool.bodyPath(id);
   const guard = new DataGuard(opts.maxLineLength, opts.maxHeaderSize);
   const header = Buffer.from(receivedHeader(id, meta, opts.hostname), 'latin1');
+  const hash = createHash('sha256');
   let fh: FileHandle | undefined;
   let writeError: unknown;
   try {
@@ -57,7 +60,9 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   }
   // Always drain the client's data so the session stays in step, even after a failure.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    noteStreamed(chunk.length);
     if (!guard.check(chunk) || writeError || !fh) continue;
+    hash.update(chunk);
     try {
       await fh.write(chunk);
     } catch (e) {
@@ -91,7 +96,11 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       nextAttemptAt: now,
       client: meta.client,
       helo: meta.helo,
+      bodyHash: hash.digest('hex'),
     };
+    const verdict = await hooks?.beforeCommit?.(record, path);
+    if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };
+    if (verdict) return refuse(verdict.code, verdict.text, 'policy');
     await spool.writeRecord('incoming', record).catch((e) => {
       throw new SpoolWriteError(e);
     });

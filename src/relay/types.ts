@@ -102,4 +102,31 @@ export interface QueueRecord {
   helo?: string;
   /** Set on DSNs: never bounce a bounce. */
   isBounce?: boolean;
+  /** sha256 (hex) of the bytes the client sent (without our Received header): for dedupe. */
+  bodyHash?: string;
+}
+
+export interface SmtpReply {
+  code: number;
+  text: string;
+}
+
+/**
+ * Extension points for relay operations (per-client rate limits, dedupe, quotas, accounting).
+ * All optional; the relay works without them.
+ */
+export interface RelayHooks {
+  /** After the allowlist admitted a client: a reply refuses the session (e.g. 421 rate limit). */
+  onConnect?(client: string): SmtpReply | undefined;
+  /**
+   * The message is on disk but not yet queued: a reply refuses it (use 4xx for rate limits);
+   * 'duplicate' acknowledges it with 250 and drops it (dedupe).
+   */
+  beforeCommit?(rec: QueueRecord, bodyPath: string): Promise<SmtpReply | 'duplicate' | undefined> | SmtpReply | 'duplicate' | undefined;
+  /** A message is queued (durably). */
+  onQueued?(rec: QueueRecord): void;
+  /** Asked before each delivery: a wait holds all sending back (e.g. hourly quota reached). */
+  sendGate?(): { waitMs: number; reason: string } | undefined;
+  /** After each delivery attempt. */
+  onAttempt?(rec: QueueRecord, result: { step: string; rule: string; reply: string; accepted: number }): void;
 }

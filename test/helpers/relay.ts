@@ -24,6 +24,8 @@ export interface SinkHooks {
   connect?(n: number): SmtpErr | undefined;
   rcpt?(address: string): SmtpErr | undefined;
   data?(n: number): SmtpErr | undefined;
+  /** Delay before answering DATA (ms): keeps deliveries in flight. */
+  dataDelayMs?: number;
 }
 
 export type SmtpErr = { code: number; text: string };
@@ -102,7 +104,8 @@ export async function startSink(opts: { user?: string; password?: string; tls?: 
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        if (hooks.dataDelayMs) await new Promise((r) => setTimeout(r, hooks.dataDelayMs));
         const e = hooks.data?.(++state.dataCount);
         if (e) return cb(err(e));
         state.messages.push({

@@ -29,7 +29,7 @@ test('queue on a running relay: hold by client, release, flush retries at once, 
     await withRelay(relayOptions(spool.dir, sink, { retryBaseMs: 3_600_000, retryMaxMs: 3_600_000 }), async (relay) => {
       const port = relay.addresses[0]!.port;
       for (let i = 0; i < 4; i++) await sendRaw(port, `pc${i}@office.example`, [`r${i}@example.net`], sampleMessage(i));
-      await waitFor(async () => (await listMessages(relay.spool)).filter((m) => m.state === 'deferred').length === 4, 15_000, '4 deferred');
+      await waitFor(async () => (await listMessages(relay.spool)).filter((m) => m.state === 'deferred').length === 4, 60_000, '4 deferred');
       const list = await listMessages(relay.spool);
       const m = list[0]!;
       assert.equal(m.client, '127.0.0.1');

@@ -113,3 +113,39 @@ test('535 AUTH failure pauses the queue: no bounces, mail kept, one alarm', asyn
   assert.equal(logger.entries.filter((e) => e.event.startsWith('QUEUE PAUSED')).length, 1, 'one alarm');
   assert.ok(!JSON.stringify(logger.entries).includes('S3cret-pw!'), 'password never logged');
 });
+
+test('past --max-queue-lifetime a message that only ever got 4xx is bounced (rule expired)', async () => {
+  const sink = await startSink({ ...AUTH, hooks: { rcpt: (a) => (a.startsWith('slow@') ? { code: 451, text: '4.3.0 try later' } : undefined) } });
+  const spool = await tempSpool();
+  const logger = memoryLogger();
+  try {
+    await withRelay(relayOptions(spool.dir, sink, { maxQueueLifetimeMs: 1500 }), async (relay) => {
+      await sendRaw(relay.addresses[0]!.port, 'pc@office.example', ['slow@example.net'], sampleMessage(5));
+      await waitFor(() => sink.messages.some((m) => m.from === ''), 15_000, 'DSN after expiry');
+      const dsn = sink.messages.find((m) => m.from === '')!.raw.toString('latin1');
+      assert.match(dsn, /Final-Recipient: rfc822; slow@example\.net/);
+      assert.match(dsn, /expired after/);
+      assert.ok(logger.entries.some((e) => e.event === 'delivery' && e.fields.rule === 'expired'));
+    }, logger);
+  } finally {
+    await sink.close();
+    await spool.cleanup();
+  }
+});
+
+test('graceful stop lets an in-flight delivery finish: delivered once, nothing left queued', async () => {
+  const sink = await startSink({ ...AUTH, hooks: { dataDelayMs: 1500 } });
+  const spool = await tempSpool();
+  try {
+    await withRelay(relayOptions(spool.dir, sink), async (relay) => {
+      await sendRaw(relay.addresses[0]!.port, 'pc@office.example', ['a@example.net'], sampleMessage(6));
+      await waitFor(() => relay.scheduler.status().inFlight === 1, 5000, 'in flight');
+      await relay.stop();
+      assert.equal(sink.messages.length, 1);
+      assert.deepEqual(await relay.spool.counts(), { incoming: 0, active: 0, deferred: 0, hold: 0 });
+    });
+  } finally {
+    await sink.close();
+    await spool.cleanup();
+  }
+});

@@ -1,7 +1,7 @@
 // Security and limits over raw sockets: allowlist, SMTP smuggling vectors, size/line/recipient
 // limits, command timeout, TLS verification and no plaintext AUTH upstream.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { memoryLogger } from '../../src/core/logger.js';
@@ -171,4 +171,20 @@ test('--tls none: delivers in plaintext and never sends AUTH even with --user se
     await sink.close();
     await spool.cleanup();
   }
+});
+
+test('a spool failure answers 451 (never 250, never 5xx) and the client keeps the message', async () => {
+  await withSetup({}, async (port, { spool, logger }) => {
+    // Replace data/ with a file: every body write now fails (ENOTDIR), as a broken disk would.
+    await rm(join(spool, 'data'), { recursive: true });
+    await writeFile(join(spool, 'data'), 'not a directory');
+    const c = await openTransaction(port);
+    c.write('Subject: a\r\n\r\nhello\r\n.\r\n');
+    assert.match(await c.reply(), /^451 4\.3\.0 Local error in processing/);
+    c.write('QUIT\r\n');
+    await c.reply();
+    c.close();
+    assert.deepEqual(await readdir(join(spool, 'incoming')), []);
+    assert.ok(logger.entries.some((e) => e.event === 'spool write failed'));
+  });
 });

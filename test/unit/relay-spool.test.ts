@@ -71,3 +71,12 @@ test('recovery: active back to incoming, stale active copies dropped, orphan bod
     assert.deepEqual((await readdir(s.dir('data'))).sort(), ['A', 'B', 'C']);
   });
 });
+
+test('spool write errors map to 452 (disk full) and 451 (anything else), never 5xx', async () => {
+  const { SpoolWriteError } = await import('../../src/relay/store.js');
+  const full = new SpoolWriteError(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+  assert.equal(full.responseCode, 452);
+  assert.match(full.message, /^4\.3\.1 Insufficient system storage/);
+  assert.equal(new SpoolWriteError(Object.assign(new Error('quota'), { code: 'EDQUOT' })).responseCode, 452);
+  assert.equal(new SpoolWriteError(new Error('EIO')).responseCode, 451);
+});

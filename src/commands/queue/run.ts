@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import type { Check, CommandResult } from '../../core/result.js';
 import { parseAddress } from '../../relay/policy.js';
 import {
-  deleteMessages, flushMessages, holdMessages, idsByClient, listMessages, openSpool, releaseMessages, showMessage,
+  deleteMessages, flushMessages, holdMessages, idsByClient, listMessages, NoSpoolError, openSpool, releaseMessages, showMessage,
   type OpResult, type QueueMessage,
 } from '../../relay/queue-ops.js';
 import type { Spool } from '../../relay/spool.js';
@@ -28,7 +28,10 @@ function spoolDir(ctx: CommandContext, opts: Record<string, unknown>): string {
 export async function run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<CommandResult<QueueData>> {
   const sub = ctx.command.split(' ').pop()!;
   const dir = spoolDir(ctx, opts);
-  const { spool, relayPid } = await openSpool(dir);
+  const { spool, relayPid } = await openSpool(dir).catch((e) => {
+    if (e instanceof NoSpoolError) throw new UsageError(`${e.message}`, 'Give the relay\'s spool with --spool DIR or --config FILE (the relay creates it at its first start).');
+    throw e;
+  });
   const base: QueueData = { spool: dir, relayRunning: relayPid !== undefined };
   if (sub === 'list') {
     const messages = await listMessages(spool);

@@ -44,7 +44,7 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   } catch (e) {
     await demoHandle?.close();
     const code = (e as NodeJS.ErrnoException).code;
-    if (e instanceof RelayStartError) throw new FailureError(e.message, 'Stop the other relay, or give this one its own --spool.', 'ESPOOLBUSY');
+    if (e instanceof RelayStartError) throw new FailureError(e.message, e.hint, 'ESPOOL');
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
       throw new FailureError(`cannot listen: ${(e as Error).message}`, code === 'EACCES' ? 'Ports below 1024 need root or CAP_NET_BIND_SERVICE.' : 'Choose another --listen address.', code);
     throw e;
