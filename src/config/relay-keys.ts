@@ -51,6 +51,7 @@ export const RELAY_KEYS: readonly ConfigKey[] = [
   { key: 'quota-hour', type: 'int', min: 1, valueName: 'n', description: 'Send at most N messages an hour upstream (set just below the OMR account quota).' },
   { key: 'quota-month', type: 'int', min: 1, valueName: 'n', description: 'Send at most N messages a calendar month upstream.' },
   { key: 'client-rate', type: 'rate', default: parseRateList('60/min,600/hour'), defaultText: '60/min,600/hour', valueName: 'limits', description: 'Messages per LAN client, e.g. 60/min,600/hour; over it the client gets 4xx (off disables).' },
+  { key: 'client-recipient-rate', type: 'rate', default: parseRateList('600/min,3000/hour'), defaultText: '600/min,3000/hour', valueName: 'limits', description: 'Recipients per LAN client, counted at RCPT TO; over it the client gets 452 and retries the rest later (off disables).' },
   { key: 'dedupe-window', type: 'duration', default: 600_000, defaultText: '10m', valueName: 'duration', description: 'Acknowledge but do not deliver again a message resent within this window (0 turns it off).' },
 ];
 
@@ -89,6 +90,7 @@ export interface RelayConfig {
   quotaHour?: number;
   quotaMonth?: number;
   clientRate: RateLimit[];
+  clientRecipientRate: RateLimit[];
   dedupeWindow: number;
 }
 

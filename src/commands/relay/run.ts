@@ -10,8 +10,7 @@ import { requirePassword } from '../../core/secrets.js';
 import { toRelayOptions } from '../../relay/config.js';
 import { demoInstructions, startDemo, type Demo } from '../../relay/demo.js';
 import { RelayStartError, startRelay, type RunningRelay } from '../../relay/relay.js';
-import { operationsHooks } from '../../relay/ops.js';
-import type { RelayHooks, RelayOptions } from '../../relay/types.js';
+import type { RelayOptions } from '../../relay/types.js';
 
 export { render } from './render.js';
 
@@ -41,10 +40,8 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   if (demo) demoHandle = await startDemo(relayOpts, logger, { listenGiven: resolved.origins.listen !== 'default', spoolGiven: resolved.origins.spool !== 'default' });
   let relay: RunningRelay;
   try {
-    const hooks = operationsHooks({ clientRate: cfg.clientRate, dedupeWindowMs: cfg.dedupeWindow, quotaHour: cfg.quotaHour }, logger);
-    for (const k of ['quota-month', 'metrics'] as const)
-      if (resolved.origins[k] && resolved.origins[k] !== 'default') logger.warn(`${k} is not enforced by this version yet`);
-    relay = await listenWithFallback(relayOpts, demo && resolved.origins.listen === 'default', logger, hooks);
+    // Rate limits, quotas, dedupe, accounting and metrics come from relayOpts.ops (src/ops).
+    relay = await listenWithFallback(relayOpts, demo && resolved.origins.listen === 'default', logger);
   } catch (e) {
     await demoHandle?.close();
     const code = (e as NodeJS.ErrnoException).code;
@@ -53,6 +50,15 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
       throw new FailureError(`cannot listen: ${(e as Error).message}`, code === 'EACCES' ? 'Ports below 1024 need root or CAP_NET_BIND_SERVICE.' : 'Choose another --listen address.', code);
     throw e;
   }
+  ctx.onReload(() => {
+    // SIGHUP: re-read file and environment (flags keep precedence); listeners and sessions stay up.
+    try {
+      const next = resolveRelayConfig({ flags: opts, flagGiven: (n) => ctx.given(n), env: ctx.env, file: opts.config as string | undefined }).config;
+      relay.reload(toRelayOptions(next, password));
+    } catch (e) {
+      logger.error('reload failed; keeping the previous settings', { error: e });
+    }
+  });
   const listen = relay.addresses.map(formatHostPort);
   ctx.note(`omr relay: listening on ${listen.join(', ')}; smarthost ${formatHostPort(relayOpts.smarthost)} (${relayOpts.tls}); spool ${relayOpts.spool}`);
   if (demo) for (const line of demoInstructions(relay.addresses[0]!, relative(process.cwd(), relayOpts.spool) || relayOpts.spool)) ctx.note(line);
@@ -71,13 +77,13 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
 }
 
 /** --demo without --listen: 127.0.0.1:2525, or any free port when that one is taken. */
-async function listenWithFallback(opts: RelayOptions, fallback: boolean, logger: CommandContext['logger'], hooks: RelayHooks): Promise<RunningRelay> {
+async function listenWithFallback(opts: RelayOptions, fallback: boolean, logger: CommandContext['logger']): Promise<RunningRelay> {
   try {
-    return await startRelay(opts, logger, hooks);
+    return await startRelay(opts, logger);
   } catch (e) {
     if (!fallback || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
     logger.info('demo: 127.0.0.1:2525 is taken, using a free port');
     opts.listen = [{ host: '127.0.0.1', port: 0 }];
-    return startRelay(opts, logger, hooks);
+    return startRelay(opts, logger);
   }
 }
