@@ -3,7 +3,7 @@
 // digits, and per-client series are only the top talkers plus "other".
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { isLoopbackHost } from '../core/address.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HostPort } from '../core/parse.js';
 import type { ClientRow } from './client-stats.js';
@@ -110,14 +110,7 @@ export class RelayMetrics {
 
 /** The metrics endpoint must not be reachable from the LAN: loopback addresses only. */
 export function assertLoopback(at: HostPort): void {
-  const host = at.host === 'localhost' ? '127.0.0.1' : at.host.replace(/^\[|\]$/g, '');
-  let ok = false;
-  try {
-    ok = ipaddr.process(host).range() === 'loopback';
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new Error(`--metrics ${at.host}:${at.port}: the metrics endpoint listens on loopback only (127.0.0.1 or ::1)`);
+  if (!isLoopbackHost(at.host.replace(/^\[|\]$/g, ''))) throw new Error(`--metrics ${at.host}:${at.port}: the metrics endpoint listens on loopback only (127.0.0.1 or ::1)`);
 }
 
 export interface MetricsServer {

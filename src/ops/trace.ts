@@ -1,6 +1,6 @@
 // `omr relay trace IP`: every message one LAN client sent, joined with what the smarthost said,
 // built from the per-day event log.
-import ipaddr from 'ipaddr.js';
+import { parseAddress } from '../core/address.js';
 import { readEvents, type OpsEvent } from './events.js';
 
 export interface TraceDelivery {
@@ -33,7 +33,9 @@ export interface TraceRow {
 
 /** Canonical text of an address ("::ffff:10.0.0.5" -> "10.0.0.5"); throws on non-addresses. */
 export function normalizeIp(text: string): string {
-  return ipaddr.process(text.trim()).toString();
+  const a = parseAddress(text.trim());
+  if (!a) throw new Error(`"${text}" is not an IP address`);
+  return a.toString();
 }
 
 function sameClient(a: string, b: string): boolean {
