@@ -11,7 +11,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --upstream N        connections the sink serves at once and the relays may use (default 5)
   --new-connection-per-message   smtp-source opens a connection per message (default: reuses)
   --postfix-cache     keep Postfix's on-demand connection cache on (may exceed --upstream)
-  --omr-arg ARG       extra argument for 'omr relay start' (repeatable)
+  --omr-arg=ARG       extra argument for 'omr relay start' (repeatable; use = for ARGs starting with -)
   --cpu-prof DIR      run the omr relay under node --cpu-prof, profiles into DIR
   --stall SECONDS     give up when the sink receives nothing for this long (default 60)
   --json FILE         also write every run and the summary as JSON
