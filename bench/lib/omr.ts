@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { HOST, freePort, stopChild, waitForBanner } from './proc.js';
 import type { RelayHandle } from './postfix.js';
 
-export const OMR_BIN = fileURLToPath(new URL('../../../bin/omr.js', import.meta.url));
+/** This checkout's CLI; OMR_BENCH_BIN points the benchmark at another build (before/after). */
+export const OMR_BIN = process.env.OMR_BENCH_BIN || fileURLToPath(new URL('../../../bin/omr.js', import.meta.url));
 
 export interface OmrOptions {
   dir: string;
