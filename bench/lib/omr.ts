@@ -39,6 +39,10 @@ export function omrArgs(o: OmrOptions, port: number): string[] {
     '--max-connections', String(o.upstream),
     '--max-message-size', String(o.maxMessageSize ?? 100 * 1024 * 1024),
     '--log-format', 'json',
+    // One client (smtp-source) sends everything: per-client limits meant for office PCs would
+    // throttle the benchmark itself. Postfix has no such limits in its satellite config either.
+    '--client-rate', 'off',
+    '--sessions-per-client', '200',
     ...(o.extraArgs ?? []),
   ];
 }
