@@ -17,6 +17,11 @@ export interface ContextInput {
   ora?: typeof import('ora').default;
 }
 
+async function promptSecret(question: string): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  return password({ message: question.replace(/:\s*$/, ''), mask: '*' }, { output: process.stderr });
+}
+
 export function makeContext(i: ContextInput): CommandContext {
   const stderr = process.stderr;
   const interactive = Boolean(stderr.isTTY) && !i.json && !i.quiet;
@@ -39,6 +44,7 @@ export function makeContext(i: ContextInput): CommandContext {
     makeLogger,
     onReload: (cb) => i.reloaders.push(cb),
     given: i.given,
+    promptSecret: process.stdin.isTTY && stderr.isTTY && !i.json ? promptSecret : undefined,
     note: (line) => {
       if (!quietHuman) stderr.write(line + '\n');
     },

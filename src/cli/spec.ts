@@ -63,6 +63,8 @@ export interface CommandContext {
   progress(text: string): { update(text: string): void; succeed(text?: string): void; fail(text?: string): void; stop(): void };
   /** A human line on stderr (suppressed by --quiet and in --json mode). */
   note(line: string): void;
+  /** Asks for a secret without echo; present only when stdin and stderr are terminals. */
+  promptSecret?(question: string): Promise<string>;
   /** Whether an option was given on the command line (camelCase attribute name, e.g. "maxConnections"). */
   given(optionName: string): boolean;
 }

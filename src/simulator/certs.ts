@@ -1,9 +1,8 @@
 // TLS material for the simulator: a throwaway CA and a server certificate it signs, made with
 // the selfsigned library (no hand-written ASN.1). Clients verify against the CA, as they would
 // against a real public CA, so name checks (SANs) are exercised too. Generated once per process
-// and host name, because RSA key generation costs a noticeable fraction of a second.
+// and set of names. ECDSA P-256 keys: fast to make, and every client we test accepts them.
 import { isIP } from 'node:net';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   caPem: string;
@@ -13,24 +12,32 @@ export interface TlsMaterial {
 
 const cache = new Map<string, Promise<TlsMaterial>>();
 
+function keyOpts(keyType: KeyType): { keyType: 'ec'; curve: 'P-256' } | { keyType: 'rsa'; keySize: number } {
+  return keyType === 'rsa' ? { keyType: 'rsa', keySize: 2048 } : { keyType: 'ec', curve: 'P-256' };
+}
+
 function validity(): { notBeforeDate: Date; notAfterDate: Date } {
   const notBeforeDate = new Date(Date.now() - 60 * 60 * 1000);
   const notAfterDate = new Date(Date.now() + 365 * 24 * 60 * 60 * 1000);
   return { notBeforeDate, notAfterDate };
 }
 
-function altNames(hostname: string): Array<{ type: 2 | 7; value?: string; ip?: string }> {
+function altNames(hostname: string, extra: string[]): Array<{ type: 2 | 7; value?: string; ip?: string }> {
   const names = new Map<string, { type: 2 | 7; value?: string; ip?: string }>();
-  for (const n of ['localhost', '127.0.0.1', '::1', hostname]) {
+  for (const n of ['localhost', '127.0.0.1', '::1', hostname, ...extra]) {
     if (!n) continue;
     names.set(n.toLowerCase(), isIP(n) ? { type: 7, ip: n } : { type: 2, value: n });
   }
   return [...names.values()];
 }
 
-async function make(hostname: string): Promise<TlsMaterial> {
+export type KeyType = 'ec' | 'rsa';
+
+async function make(hostname: string, extra: string[], keyType: KeyType): Promise<TlsMaterial> {
+  // loaded on demand: the library takes a good half second to import
+  const { generate } = await import('selfsigned');
   const ca = await generate([{ name: 'commonName', value: 'omr simulate test CA' }, { name: 'organizationName', value: 'omr-cli' }], {
-    keySize: 2048,
+    ...keyOpts(keyType),
     algorithm: 'sha256',
     ...validity(),
     extensions: [
@@ -39,7 +46,7 @@ async function make(hostname: string): Promise<TlsMaterial> {
     ],
   });
   const server = await generate([{ name: 'commonName', value: hostname }], {
-    keySize: 2048,
+    ...keyOpts(keyType),
     algorithm: 'sha256',
     ...validity(),
     ca: { key: ca.private, cert: ca.cert },
@@ -47,19 +54,25 @@ async function make(hostname: string): Promise<TlsMaterial> {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: altNames(hostname) },
+      { name: 'subjectAltName', altNames: altNames(hostname, extra) },
     ],
   });
   return { caPem: ca.cert, certPem: server.cert, keyPem: server.private };
 }
 
-/** CA + server certificate for `hostname` (SANs: localhost, 127.0.0.1, ::1, hostname). */
-export function generateTls(hostname: string): Promise<TlsMaterial> {
-  let p = cache.get(hostname);
+/** Addresses worth a SAN: specific listen addresses, not wildcards. */
+export function specificAddresses(hosts: Array<string | undefined>): string[] {
+  return hosts.filter((h): h is string => !!h && h !== '0.0.0.0' && h !== '::');
+}
+
+/** CA + server certificate (SANs: localhost, 127.0.0.1, ::1, hostname and `extra` names/addresses). */
+export function generateTls(hostname: string, extra: string[] = [], keyType: KeyType = 'ec'): Promise<TlsMaterial> {
+  const key = [keyType, hostname, ...[...new Set(extra)].sort()].join(' ');
+  let p = cache.get(key);
   if (!p) {
-    p = make(hostname);
-    p.catch(() => cache.delete(hostname));
-    cache.set(hostname, p);
+    p = make(hostname, [...new Set(extra)], keyType);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
   }
   return p;
 }

@@ -52,7 +52,11 @@ export function createHandlers(core: Core) {
     const ev: SimulatorEvent = { time: new Date(core.clock()).toISOString(), type, session: s.id, remote: s.remoteAddress, user: states.get(s.id)?.user, ...extra };
     const level = type === 'rejected' || type === 'fault' ? 'warn' : 'info';
     core.logger[level](`simulator.${type}`, { ...ev, time: undefined });
-    core.onEvent?.(ev);
+    try {
+      core.onEvent?.(ev);
+    } catch (e) {
+      core.logger.error('simulator.event-handler-failed', { error: e as Error });
+    }
   };
 
   /** Count a refusal, report it and hand smtp-server the reply. */
@@ -69,7 +73,8 @@ export function createHandlers(core: Core) {
     if (!f || f.kind !== 'delayReply') return fn();
     core.acct.fault('delayReply');
     emit('fault', s, { reason: 'fault:delayReply', detail: { stage, ms: f.ms } });
-    setTimeout(fn, f.ms);
+    // unref: a pending delayed reply must not keep a stopped simulator's process alive
+    setTimeout(fn, f.ms).unref();
   };
 
   const deferred = (stage: DeferStage): boolean => core.deferAt === stage && core.deferRate > 0 && core.random() < core.deferRate;
@@ -91,6 +96,12 @@ export function createHandlers(core: Core) {
 
   function onSecure(socket: Socket, s: SMTPServerSession, cb: Cb): void {
     const tls = socket as TLSSocket;
+    // smtp-server forgets a plaintext AUTH at STARTTLS (RFC 3207); so must the account count
+    const st = state(s);
+    if (st.loggedIn && st.user) core.acct.logout(st.user);
+    releaseReservation(st);
+    st.loggedIn = false;
+    st.user = undefined;
     emit('tls', s, { detail: { protocol: tls.getProtocol?.(), cipher: tls.getCipher?.()?.name, servername: (s as { servername?: string }).servername } });
     cb();
   }
@@ -196,11 +207,11 @@ export function createHandlers(core: Core) {
   function onClose(s: SMTPServerSession): void {
     const st = states.get(s.id);
     if (!st) return;
-    states.delete(s.id);
     releaseReservation(st);
     if (st.loggedIn && st.user) core.acct.logout(st.user);
     if (st.counted) core.acct.disconnect();
     emit('close', s);
+    states.delete(s.id);
   }
 
   return { onConnect, onSecure, onAuth, onMailFrom, onRcptTo, onData, onClose };

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { silentLogger } from '../core/logger.js';
 import { Accounting } from './accounting.js';
-import { generateTls } from './certs.js';
+import { generateTls, specificAddresses } from './certs.js';
 import { FaultBook } from './faults.js';
 import { accountMap, createHandlers, type Core } from './handlers.js';
 import { seededRandom } from './rng.js';
@@ -23,6 +23,7 @@ export interface Simulator {
   host: string;
   port: number;
   tlsPort?: number;
+  tlsHost?: string;
   hostname: string;
   /** The CA that signed the server certificate (the certificate itself with --tls-cert). */
   caPem: string;
@@ -88,7 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
   const clock = opts.clock ?? Date.now;
   const logger = opts.logger ?? silentLogger;
-  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname);
+  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname, specificAddresses([host, opts.tlsHost]), opts.certKeyType);
   const store = new MessageStore(opts.storeDir, opts.keepRaw ?? true);
   await store.init();
   const acct = new Accounting(
@@ -149,7 +150,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       const implicit = new SMTPServer({ ...base, secure: true });
       servers.push(implicit);
       closers.push(implicit);
-      tlsPort = await listen(implicit, opts.tlsPort, host);
+      tlsPort = await listen(implicit, opts.tlsPort, opts.tlsHost ?? host);
     }
   } catch (e) {
     await Promise.all(closers.map((s) => shutdown(s, 0)));
@@ -163,6 +164,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     host,
     port,
     tlsPort,
+    tlsHost: tlsPort === undefined ? undefined : (opts.tlsHost ?? host),
     hostname,
     caPem: tls.caPem,
     writeCa: (path) => writeFile(path, tls.caPem, { mode: 0o644 }),

@@ -19,6 +19,8 @@ export interface SimulatorOptions {
   port?: number;
   /** Optional implicit-TLS listener (0 = any free port). */
   tlsPort?: number;
+  /** Address of the implicit-TLS listener; default `host`. */
+  tlsHost?: string;
   /** EHLO/greeting name and an extra certificate SAN; default "omr.simulator.test". */
   hostname?: string;
   /** AUTH PLAIN/LOGIN is required before MAIL. */
@@ -56,6 +58,8 @@ export interface SimulatorOptions {
   /** PEM certificate and key; otherwise a generated CA and server certificate are used. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Key type of the generated certificates: 'ec' (P-256, default, fast) or 'rsa' (2048, for old clients). */
+  certKeyType?: 'ec' | 'rsa';
   /** Idle timeout per session in ms (default 60000). */
   socketTimeoutMs?: number;
   logger?: Logger;

@@ -1,10 +1,13 @@
 // Test helpers around the OMR simulator: start one on a free loopback port with a known account
 // and its CA written to a temp file, and a tiny raw SMTP client for tests that need exact
 // control over a session (hold it open, send chosen bytes, see every reply).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
@@ -171,4 +174,93 @@ export function dotStuff(message: Buffer): Buffer {
   const text = message.toString('latin1');
   const stuffed = text.replace(/(^|\r\n)\./g, '$1..');
   return Buffer.from(stuffed + (stuffed.endsWith('\r\n') ? '' : '\r\n') + '.\r\n', 'latin1');
+}
+
+
+/** True when `path` exists; otherwise fails the test in CI, else skips it naming the tool. */
+export function needTool(t: TestContext, path: string, pkg: string): boolean {
+  if (existsSync(path)) return true;
+  if (process.env.CI === 'true') throw new Error(`${path} is missing (Debian package ${pkg}); CI must install it`);
+  t.skip(`${path} not installed (apt-get install ${pkg})`);
+  return false;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a program with a time limit; never throws for a non-zero exit. */
+export function runTool(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: opts.timeoutMs ?? 20_000, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+export interface CliSimulator {
+  child: ChildProcess;
+  port: number;
+  tlsPort?: number;
+  statusPort?: number;
+  stderr(): string;
+  /** Wait for the process to exit by itself (SIGKILL after timeoutMs). */
+  waitExit(timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** SIGTERM, wait for exit; resolves with the exit code and stdout. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+const OMR_BIN = new URL('../../../bin/omr.js', import.meta.url).pathname;
+
+/** Start `omr simulate --json ...` as a child process and wait for its `listening` line. */
+export async function spawnSimulateCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<CliSimulator> {
+  const child = spawn(process.execPath, [OMR_BIN, 'simulate', '--json', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`omr simulate did not start within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const line = stderr.split('\n').find((l) => l.includes('"event":"listening"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`omr simulate exited (${code}) before listening: ${stderr}`));
+    });
+  }).catch((e) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
+  const portOf = (hp?: string) => (hp ? Number(hp.slice(hp.lastIndexOf(':') + 1)) : undefined);
+  return {
+    child,
+    port: portOf(ready.listen)!,
+    tlsPort: portOf(ready.tlsListen),
+    statusPort: portOf(ready.status),
+    stderr: () => stderr,
+    waitExit: async (ms) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      const code = await exited;
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+  };
 }

@@ -160,4 +160,33 @@ describe('simulator fault injection', () => {
       assert.equal(sim.messages()[0]!.tls, null);
     });
   });
+
+  it('forgets a plaintext AUTH at STARTTLS, in smtp-server and in the account count', () =>
+    withSim({ allowInsecureAuth: true, maxConnections: 1 }, async (sim, open) => {
+      const c = await open();
+      await c.cmd('EHLO x.test');
+      assert.equal((await c.authPlain(SIM_USER, SIM_PASSWORD)).code, 235);
+      assert.equal(sim.stats().connections.currentPerAccount[SIM_USER], 1);
+      await c.starttls(sim.caPem);
+      await c.cmd('EHLO x.test');
+      assert.equal((await c.cmd('MAIL FROM:<a@example.test>')).code, 530);
+      assert.equal(sim.stats().connections.currentPerAccount[SIM_USER], undefined);
+      assert.equal((await c.authPlain(SIM_USER, SIM_PASSWORD)).code, 235, 'the slot was freed, so AUTH again fits maxConnections 1');
+    }));
+
+  it('puts a specific listen address into the certificate (127.0.0.2)', async () => {
+    const { connect } = await import('node:tls');
+    const sim = await startTestSimulator({ host: '127.0.0.2', tlsPort: 0 });
+    try {
+      const sock = connect({ host: '127.0.0.2', port: sim.tlsPort!, ca: sim.caPem });
+      await new Promise<void>((resolve, reject) => {
+        sock.once('secureConnect', () => resolve());
+        sock.once('error', reject);
+      });
+      assert.equal(sock.authorized, true);
+      sock.destroy();
+    } finally {
+      await sim.cleanup();
+    }
+  });
 });

@@ -48,6 +48,23 @@ describe('simulator with nodemailer', () => {
   });
 });
 
+describe('simulator certificates', () => {
+  it('generates ECDSA by default and RSA on request, both verifiable by nodemailer', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    for (const [certKeyType, expected] of [[undefined, 'ec'], ['rsa', 'rsa']] as const) {
+      const sim = await startTestSimulator(certKeyType ? { certKeyType } : {});
+      try {
+        assert.equal(new X509Certificate(sim.caPem).publicKey.asymmetricKeyType, expected);
+        assert.equal(new X509Certificate(sim.caPem).ca, true);
+        await transport(sim).sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' });
+        assert.equal(sim.stats().accepted, 1);
+      } finally {
+        await sim.cleanup();
+      }
+    }
+  });
+});
+
 describe('simulator limits and faults (raw client)', () => {
   it('six simultaneous sessions for one account get exactly one 421', async () => {
     const sim = await startTestSimulator();

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../../cli/spec.js';
+import { configGenerateSpec } from '../config-generate/spec.js';
 
 export const configCheckSpec: CommandSpec = {
   name: 'check',
@@ -18,5 +19,5 @@ export const configSpec: CommandSpec = {
   name: 'config',
   summary: 'generate SmartHost configuration for mail servers, or check an omr relay config file',
   manPage: 'omr-config',
-  subcommands: [configCheckSpec],
+  subcommands: [configGenerateSpec, configCheckSpec],
 };
