@@ -31,7 +31,7 @@ async function throughput(args: ReturnType<typeof parseBenchArgs>): Promise<numb
   }
   console.log(`relay benchmark: ${args.cfg.sessions} client connections (smtp-source${args.cfg.newConnectionPerMessage ? ', one per message' : ', reused'}), upstream smtp-sink serving ${args.cfg.upstream}; ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const line of renderTable(results, label(results))) console.log(line);
-  console.log('accept/s: messages / time until the last 250; e2e/s: until the sink had every message; ±%: half the range over repeats; peak RSS: omr VmHWM, Postfix sampled sum of PSS over its processes');
+  console.log("accept/s: messages / time until the last 250; e2e/s: until the sink had every message; ±%: half the range over repeats; peak RSS: omr VmHWM, Postfix sampled sum of PSS over its processes; CPU ms/msg: user+system CPU of all the relay's processes per message");
   if (args.json) await writeFile(args.json, JSON.stringify({ config: args.cfg, results, summary: summarize(results) }, null, 2) + '\n');
   return 0;
 }

@@ -13,6 +13,28 @@ export interface Sample {
   /** Most simultaneous established connections to the sink port seen. */
   peakUpstream: number;
   samples: number;
+  /** CPU seconds (user + system) the tree used since start(), reaped children included. */
+  cpuSec: number;
+}
+
+const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux.
+
+/** utime+stime of a process, plus cutime+cstime (its reaped children) when `children`. */
+function cpuTicks(pid: number, children: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14-17 of stat; f[0] is field 3.
+    const own = Number(f[11]) + Number(f[12]);
+    return children ? own + Number(f[13]) + Number(f[14]) : own;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ticks of the whole tree: live processes plus everything the root has reaped. */
+export function treeCpuTicks(root: number, tree = processTree(root)): number {
+  return tree.reduce((sum, pid) => sum + cpuTicks(pid, pid === root), 0);
 }
 
 function statusField(pid: number, field: string): number {
@@ -71,11 +93,13 @@ export class Sampler {
   private timer?: NodeJS.Timeout;
   private tree: number[] = [];
   private ticks = 0;
-  readonly result: Sample = { peakRss: 0, rootHwm: 0, peakUpstream: 0, samples: 0 };
+  readonly result: Sample = { peakRss: 0, rootHwm: 0, peakUpstream: 0, samples: 0, cpuSec: 0 };
+  private cpuStart = 0;
 
   constructor(private readonly root: number, private readonly sinkPort: number, private readonly intervalMs = 100) {}
 
   start(): this {
+    this.cpuStart = treeCpuTicks(this.root);
     this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     return this;
@@ -96,6 +120,8 @@ export class Sampler {
   stop(): Sample {
     if (this.timer) clearInterval(this.timer);
     this.tick();
+    // Reaped workers are only in the root's cutime; living ones are read directly.
+    this.result.cpuSec = (treeCpuTicks(this.root) - this.cpuStart) / TICK;
     return this.result;
   }
 }

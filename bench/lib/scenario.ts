@@ -48,6 +48,8 @@ export interface RunResult {
   e2eMiBps: number;
   peakRssBytes: number;
   peakUpstream: number;
+  /** CPU time of the relay (all its processes) per message, ms: steadier than rates on a busy machine. */
+  cpuMsPerMsg: number;
   /** smtp-source warnings (refused or failed messages). */
   problems: number;
 }
@@ -99,6 +101,7 @@ export async function runScenario(kind: RelayKind, sc: Scenario, cfg: RunConfig)
       // A single process: its exact high-water mark; a process tree: the sampled peak sum.
       peakRssBytes: kind === 'omr' ? Math.max(mem.rootHwm, mem.peakRss) : mem.peakRss,
       peakUpstream: mem.peakUpstream,
+      cpuMsPerMsg: (mem.cpuSec * 1000) / sc.messages,
       problems: load.problems.length,
     };
   } finally {

@@ -26,6 +26,7 @@ export interface Summary {
   e2eMiBps: number;
   peakRssMiB: number;
   peakUpstream: number;
+  cpuMsPerMsg: number;
   acceptSpread: number;
   e2eSpread: number;
   problems: number;
@@ -56,6 +57,7 @@ export function summarize(results: RunResult[]): { rows: Summary[]; ratios: Rati
         e2eMiBps: median(rs.map((r) => r.e2eMiBps)),
         peakRssMiB: Math.max(...rs.map((r) => r.peakRssBytes)) / 1048576,
         peakUpstream: Math.max(...rs.map((r) => r.peakUpstream)),
+        cpuMsPerMsg: median(rs.map((r) => r.cpuMsPerMsg)),
         acceptSpread: spread(rs.map((r) => r.acceptRate)),
         e2eSpread: spread(rs.map((r) => r.e2eRate)),
         problems: rs.reduce((a, r) => a + r.problems, 0),
@@ -88,16 +90,16 @@ function pad(cells: string[], widths: number[]): string {
 
 export function renderTable(results: RunResult[], label: (sc: string) => string): string[] {
   const { rows, ratios } = summarize(results);
-  const head = ['scenario', 'relay', 'accept/s', '±%', 'e2e/s', '±%', 'e2e MiB/s', 'peak RSS MiB', 'upstream', 'refused', 'runs'];
+  const head = ['scenario', 'relay', 'accept/s', '±%', 'e2e/s', '±%', 'e2e MiB/s', 'peak RSS MiB', 'CPU ms/msg', 'upstream', 'refused', 'runs'];
   const body: string[][] = [];
   for (const sc of [...new Set(rows.map((r) => r.scenario))]) {
     for (const r of rows.filter((x) => x.scenario === sc)) {
-      body.push([label(sc), r.relay, fmt(r.acceptRate), fmt(r.acceptSpread), fmt(r.e2eRate), fmt(r.e2eSpread), fmt(r.e2eMiBps, 1), fmt(r.peakRssMiB), String(r.peakUpstream), String(r.problems), String(r.runs)]);
+      body.push([label(sc), r.relay, fmt(r.acceptRate), fmt(r.acceptSpread), fmt(r.e2eRate), fmt(r.e2eSpread), fmt(r.e2eMiBps, 1), fmt(r.peakRssMiB), fmt(r.cpuMsPerMsg, 2), String(r.peakUpstream), String(r.problems), String(r.runs)]);
     }
     const q = ratios.find((x) => x.scenario === sc);
     if (q) {
       const range = (r: [number, number]): string => (r[0] === r[1] ? '' : ` (${r[0].toFixed(2)}-${r[1].toFixed(2)})`);
-      body.push(['', 'omr/postfix', `${q.accept.toFixed(2)}x${range(q.acceptRange)}`, '', `${q.e2e.toFixed(2)}x${range(q.e2eRange)}`, '', '', '', '', '', '']);
+      body.push(['', 'omr/postfix', `${q.accept.toFixed(2)}x${range(q.acceptRange)}`, '', `${q.e2e.toFixed(2)}x${range(q.e2eRange)}`, '', '', '', '', '', '', '']);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

@@ -9,7 +9,7 @@ import type { RunResult } from '../../bench/lib/scenario.js';
 import { median, renderTable, spread, summarize } from '../../bench/lib/table.js';
 
 function result(relay: 'omr' | 'postfix', acceptRate: number, e2eRate: number, scenario = '1k'): RunResult {
-  return { relay, scenario, messages: 100, size: 1024, acceptSec: 1, e2eSec: 1, acceptRate, e2eRate, e2eMiBps: 1, peakRssBytes: 50 * 1048576, peakUpstream: 5, problems: 0 };
+  return { relay, scenario, messages: 100, size: 1024, acceptSec: 1, e2eSec: 1, acceptRate, e2eRate, e2eMiBps: 1, peakRssBytes: 50 * 1048576, peakUpstream: 5, cpuMsPerMsg: 1, problems: 0 };
 }
 
 test('median and spread', () => {
