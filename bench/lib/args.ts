@@ -11,6 +11,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --upstream N        connections the sink serves at once and the relays may use (default 5)
   --new-connection-per-message   smtp-source opens a connection per message (default: reuses)
   --postfix-cache     keep Postfix's on-demand connection cache on (may exceed --upstream)
+  --compare BIN       also run another build's bin/omr.js as relay omr-base (before/after)
   --omr-arg=ARG       extra argument for 'omr relay start' (repeatable; use = for ARGs starting with -)
   --cpu-prof DIR      run the omr relay under node --cpu-prof, profiles into DIR
   --stall SECONDS     give up when the sink receives nothing for this long (default 60)
@@ -51,6 +52,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'new-connection-per-message': { type: 'boolean' },
       'postfix-cache': { type: 'boolean' },
       'omr-arg': { type: 'string', multiple: true },
+      compare: { type: 'string' },
       'cpu-prof': { type: 'string' },
       stall: { type: 'string' },
       json: { type: 'string' },
@@ -68,7 +70,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     return { ...s, messages: Math.max(1, Math.round(s.messages * scale)) };
   });
   const relays = (v.relay ?? 'postfix,omr').split(',').map((s) => s.trim()) as RelayKind[];
-  for (const r of relays) if (r !== 'omr' && r !== 'postfix') throw new Error(`unknown relay "${r}" (postfix or omr)`);
+  if (v.compare && !v.relay) relays.push('omr-base');
+  for (const r of relays) if (r !== 'omr' && r !== 'postfix' && r !== 'omr-base') throw new Error(`unknown relay "${r}" (postfix, omr or omr-base)`);
+  if (relays.includes('omr-base') && !v.compare) throw new Error('relay omr-base needs --compare BIN');
   return {
     scenarios,
     relays,
@@ -84,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       postfixCache: !!v['postfix-cache'],
       omrArgs: v['omr-arg'] ?? [],
       cpuProfDir: v['cpu-prof'],
+      compareBin: v.compare,
       stallMs: positive('stall', v.stall, 60, false) * 1000,
       keep: !!v.keep,
     },

@@ -23,13 +23,15 @@ export interface OmrOptions {
   /** Smarthost port override (a closed port = upstream down). */
   smarthostPort?: number;
   maxMessageSize?: number;
+  /** bin/omr.js to run instead of OMR_BIN. */
+  bin?: string;
 }
 
 export function omrArgs(o: OmrOptions, port: number): string[] {
   const node: string[] = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   return [
     ...node,
-    OMR_BIN,
+    o.bin ?? OMR_BIN,
     'relay',
     'start',
     '--listen', `${HOST}:${port}`,

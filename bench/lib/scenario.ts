@@ -9,7 +9,8 @@ import { startPostfix, type RelayHandle } from './postfix.js';
 import { Sampler } from './sampler.js';
 import { startSink } from './sink.js';
 
-export type RelayKind = 'omr' | 'postfix';
+/** omr-base: another build of omr (--compare BIN), measured in the same run for before/after. */
+export type RelayKind = 'omr' | 'postfix' | 'omr-base';
 
 export interface Scenario {
   name: string;
@@ -30,6 +31,8 @@ export interface RunConfig {
   postfixCache: boolean;
   omrArgs: string[];
   cpuProfDir?: string;
+  /** bin/omr.js of the build to compare against (relay kind omr-base). */
+  compareBin?: string;
   /** Give up when the sink count does not move for this long. */
   stallMs: number;
   keep: boolean;
@@ -59,7 +62,8 @@ export const pending = new Set<() => Promise<void>>();
 
 async function startRelay(kind: RelayKind, dir: string, sinkPort: number, cfg: RunConfig): Promise<RelayHandle> {
   if (kind === 'postfix') return startPostfix({ dir, sinkPort, upstream: cfg.upstream, connectionCache: cfg.postfixCache });
-  return startOmr({ dir, sinkPort, upstream: cfg.upstream, extraArgs: cfg.omrArgs, cpuProfDir: cfg.cpuProfDir });
+  const bin = kind === 'omr-base' ? cfg.compareBin : undefined;
+  return startOmr({ dir, sinkPort, upstream: cfg.upstream, extraArgs: cfg.omrArgs, cpuProfDir: cfg.cpuProfDir, bin });
 }
 
 export async function runScenario(kind: RelayKind, sc: Scenario, cfg: RunConfig): Promise<RunResult> {
@@ -99,7 +103,7 @@ export async function runScenario(kind: RelayKind, sc: Scenario, cfg: RunConfig)
       e2eRate: sc.messages / e2eSec,
       e2eMiBps: (sc.messages * sc.size) / 1048576 / e2eSec,
       // A single process: its exact high-water mark; a process tree: the sampled peak sum.
-      peakRssBytes: kind === 'omr' ? Math.max(mem.rootHwm, mem.peakRss) : mem.peakRss,
+      peakRssBytes: kind !== 'postfix' ? Math.max(mem.rootHwm, mem.peakRss) : mem.peakRss,
       peakUpstream: mem.peakUpstream,
       cpuMsPerMsg: (mem.cpuSec * 1000) / sc.messages,
       problems: load.problems.length,

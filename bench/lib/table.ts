@@ -34,6 +34,8 @@ export interface Summary {
 
 export interface Ratio {
   scenario: string;
+  /** omr/postfix, or omr/omr-base. */
+  against: string;
   accept: number;
   e2e: number;
   acceptRange: [number, number];
@@ -45,7 +47,7 @@ export function summarize(results: RunResult[]): { rows: Summary[]; ratios: Rati
   const ratios: Ratio[] = [];
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   for (const sc of scenarios) {
-    for (const relay of ['postfix', 'omr']) {
+    for (const relay of ['postfix', 'omr-base', 'omr']) {
       const rs = results.filter((r) => r.scenario === sc && r.relay === relay);
       if (!rs.length) continue;
       rows.push({
@@ -63,19 +65,22 @@ export function summarize(results: RunResult[]): { rows: Summary[]; ratios: Rati
         problems: rs.reduce((a, r) => a + r.problems, 0),
       });
     }
-    const pf = results.filter((r) => r.scenario === sc && r.relay === 'postfix');
-    const om = results.filter((r) => r.scenario === sc && r.relay === 'omr');
-    const n = Math.min(pf.length, om.length);
-    if (!n) continue;
-    const acc = Array.from({ length: n }, (_, i) => om[i]!.acceptRate / pf[i]!.acceptRate);
-    const e2e = Array.from({ length: n }, (_, i) => om[i]!.e2eRate / pf[i]!.e2eRate);
-    ratios.push({
-      scenario: sc,
-      accept: median(acc),
-      e2e: median(e2e),
-      acceptRange: [Math.min(...acc), Math.max(...acc)],
-      e2eRange: [Math.min(...e2e), Math.max(...e2e)],
-    });
+    for (const base of ['postfix', 'omr-base']) {
+      const pf = results.filter((r) => r.scenario === sc && r.relay === base);
+      const om = results.filter((r) => r.scenario === sc && r.relay === 'omr');
+      const n = Math.min(pf.length, om.length);
+      if (!n) continue;
+      const acc = Array.from({ length: n }, (_, i) => om[i]!.acceptRate / pf[i]!.acceptRate);
+      const e2e = Array.from({ length: n }, (_, i) => om[i]!.e2eRate / pf[i]!.e2eRate);
+      ratios.push({
+        scenario: sc,
+        against: base,
+        accept: median(acc),
+        e2e: median(e2e),
+        acceptRange: [Math.min(...acc), Math.max(...acc)],
+        e2eRange: [Math.min(...e2e), Math.max(...e2e)],
+      });
+    }
   }
   return { rows, ratios };
 }
@@ -96,10 +101,9 @@ export function renderTable(results: RunResult[], label: (sc: string) => string)
     for (const r of rows.filter((x) => x.scenario === sc)) {
       body.push([label(sc), r.relay, fmt(r.acceptRate), fmt(r.acceptSpread), fmt(r.e2eRate), fmt(r.e2eSpread), fmt(r.e2eMiBps, 1), fmt(r.peakRssMiB), fmt(r.cpuMsPerMsg, 2), String(r.peakUpstream), String(r.problems), String(r.runs)]);
     }
-    const q = ratios.find((x) => x.scenario === sc);
-    if (q) {
+    for (const q of ratios.filter((x) => x.scenario === sc)) {
       const range = (r: [number, number]): string => (r[0] === r[1] ? '' : ` (${r[0].toFixed(2)}-${r[1].toFixed(2)})`);
-      body.push(['', 'omr/postfix', `${q.accept.toFixed(2)}x${range(q.acceptRange)}`, '', `${q.e2e.toFixed(2)}x${range(q.e2eRange)}`, '', '', '', '', '', '', '']);
+      body.push(['', `omr/${q.against}`, `${q.accept.toFixed(2)}x${range(q.acceptRange)}`, '', `${q.e2e.toFixed(2)}x${range(q.e2eRange)}`, '', '', '', '', '', '', '']);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
