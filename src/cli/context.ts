@@ -24,7 +24,8 @@ async function promptSecret(question: string): Promise<string> {
 
 export function makeContext(i: ContextInput): CommandContext {
   const stderr = process.stderr;
-  const interactive = Boolean(stderr.isTTY) && !i.json && !i.quiet;
+  // A terminal that reports no width (e.g. `script` without a size) makes spinners redraw forever.
+  const interactive = Boolean(stderr.isTTY) && (stderr.columns ?? 0) > 0 && !i.json && !i.quiet;
   const level = i.verbose ? 'debug' : i.quiet ? 'warn' : 'info';
   const makeLogger = (format: LogFormat, base?: Record<string, unknown>) => createLogger({ format, level, stream: stderr, color: i.color && format === 'text', base });
   const quietHuman = i.json || i.quiet;

@@ -101,7 +101,7 @@ async function runCommand(spec: CommandSpec, path: string[], cmd: Command, state
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
   process.on('SIGHUP', onHup);
-  const interactive = Boolean(process.stderr.isTTY) && !state.json && !opts.quiet;
+  const interactive = Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !state.json && !opts.quiet;
   const ora = interactive ? (await import('ora')).default : undefined;
   const ctx = makeContext({ command, json: state.json, verbose: state.verbose, quiet: Boolean(opts.quiet), strict: Boolean(opts.strict), color, env, signal: controller.signal, reloaders, ora, given: (n) => cmd.getOptionValueSource(n) === 'cli' });
   // Give the command the processed positional arguments (variadic ones flattened).

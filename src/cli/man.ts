@@ -36,7 +36,7 @@ function optionItem(o: OptionSpec): string {
 
 function usage(path: string[], spec: CommandSpec): string {
   const args = (spec.args ?? []).map((a) => (a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}${a.variadic ? '...' : ''}]`));
-  return `.B ${roff(path.join(' '))}\n${roff(['[options]', ...args].join(' '))}\n`;
+  return `\\fB${roff(path.join(' '))}\\fR ${roff(['[options]', ...args].join(' '))}\n`;
 }
 
 function leaves(spec: CommandSpec, path: string[]): Array<{ spec: CommandSpec; path: string[] }> {
@@ -48,7 +48,7 @@ function leaves(spec: CommandSpec, path: string[]): Array<{ spec: CommandSpec; p
 function examplesSection(all: Array<{ spec: CommandSpec }>): string {
   const ex = all.flatMap((l) => l.spec.examples ?? []);
   if (!ex.length) return '';
-  return '.SH EXAMPLES\n' + ex.map((e) => `.TP\n.B ${roff(e.command)}\n${roff(e.description)}\n`).join('');
+  return '.SH EXAMPLES\n' + ex.map((e) => `.TP\n\\fB${roff(e.command)}\\fR\n${roff(e.description)}\n`).join('');
 }
 
 const EXIT_STATUS = `.SH EXIT STATUS

@@ -41,6 +41,7 @@ async function defaultResolve(host: string): Promise<string[]> {
 
 export async function checkOutside(opts: OutsideOptions): Promise<CommandResult<OutsideData>> {
   const checks: Check[] = [];
+  opts = { ...opts, target: opts.target.replace(/^\[(.*)\]$/, '$1') };
   const data: OutsideData = { mode: 'outside', target: opts.target, addresses: [], fromHereOnly: false, exposure: 'inconclusive', ports: [], reasons: [], fixes: [] };
   const t0 = performance.now();
   try {
@@ -68,11 +69,20 @@ function ms(t0: number): number {
   return Math.round(performance.now() - t0);
 }
 
+const RANGE_LABELS: Record<string, string> = {
+  private: 'a private address', loopback: 'a loopback address', cgnat: 'a carrier-grade NAT address (100.64.0.0/10)',
+  'link-local': 'a link-local address', unspecified: 'the unspecified address', other: 'a reserved or special-purpose address',
+};
+
+function rangeLabel(range: string | undefined): string {
+  return RANGE_LABELS[range ?? 'other'] ?? 'not a public address';
+}
+
 function scopeCheck(target: string, address: string, data: OutsideData): Check {
   if (data.targetRange === 'public') return { id: 'target-scope', status: 'pass', summary: `${address} is a public address` };
   data.fromHereOnly = true;
   return {
-    id: 'target-scope', status: 'warn', summary: `${target} is ${address}, a ${data.targetRange} address: this only proves reachability from here, not from the Internet`,
+    id: 'target-scope', status: 'warn', summary: `${target} is ${address}, ${rangeLabel(data.targetRange)}: this only proves reachability from here, not from the Internet`,
     hint: 'Run the same command from outside the office network (a CI job, a phone hotspot) against the public IP or name.',
   };
 }
@@ -116,7 +126,7 @@ function explain(data: OutsideData): void {
   if (data.exposure === 'not-reachable') {
     data.reasons.push(`no port of ${data.ports.map((p) => p.port).join(', ')} accepted a connection from here`);
   }
-  if (data.fromHereOnly) data.reasons.push(`${data.target} is a ${data.targetRange} address, so this proves reachability from this network only`);
+  if (data.fromHereOnly) data.reasons.push(`${data.target} is ${rangeLabel(data.targetRange)}, so this proves reachability from this network only`);
   const open = data.ports.filter((p) => p.tcp === 'open').map((p) => p.port);
   if (data.exposure === 'open-relay') {
     data.fixes.push(`Now: remove the router's port forward (or UPnP mapping) for port ${open.join(', ')}; an open relay is used for spam within hours and gets the OMR account suspended.`);

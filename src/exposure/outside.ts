@@ -41,6 +41,8 @@ export interface ProbeOptions {
   ehloName?: string;
 }
 
+const SESSION_BUDGET_FACTOR = 6;
+
 function line(r: SmtpReply): string {
   return r.lines.join(' / ');
 }
@@ -68,11 +70,15 @@ export async function probePort(opts: ProbeOptions): Promise<PortProbe> {
   }
   probe.tcp = 'open';
   probe.connectMs = Math.round(performance.now() - start);
+  // Each reply is bounded by the timeout; this caps the whole dialogue against a tarpit that
+  // answers every command just before the timeout (about 40 commands in a full battery).
+  const budget = setTimeout(() => dialog.abort(`dialogue took longer than ${Math.round((opts.timeoutMs * SESSION_BUDGET_FACTOR) / 1000)} s`), opts.timeoutMs * SESSION_BUDGET_FACTOR);
   try {
     await converse(dialog, probe, opts);
   } catch (e) {
     if (!probe.reason) probe.reason = (e as Error).message;
   } finally {
+    clearTimeout(budget);
     await dialog.close();
     probe.transcript = dialog.transcript;
   }
@@ -98,10 +104,16 @@ async function converse(dialog: SmtpDialog, probe: PortProbe, opts: ProbeOptions
   probe.reason = 'SMTP answered';
   if (!(await hello(dialog, probe, opts))) return;
   if (probe.capabilities.includes('STARTTLS') && !dialog.secure) {
-    const r = await dialog.startTls().catch(() => undefined);
-    if (r?.code === 220) {
+    let r: SmtpReply | undefined;
+    try {
+      r = await dialog.startTls();
+    } catch (e) {
+      probe.reason = `SMTP answered; STARTTLS failed (${(e as Error).message})`;
+      return;
+    }
+    if (r.code === 220) {
       probe.tls = 'starttls';
-      await hello(dialog, probe, opts);
+      if (!(await hello(dialog, probe, opts))) return;
     }
   }
   probe.vrfy = await disclosure(dialog, 'VRFY postmaster');
@@ -181,7 +193,8 @@ function concludeRelay(probe: PortProbe): void {
     probe.reason = `answered from outside; requires authentication before accepting mail (${relay.stoppedBy})`;
   } else if (relay.tested > 0) {
     probe.exposure = 'reachable-relay-refused';
-    probe.reason = `answered from outside; refused all ${relay.tested} relay tests`;
+    const cut = relay.tested < 16 && relay.stoppedBy ? ` before the session ended (${relay.stoppedBy})` : '';
+    probe.reason = `answered from outside; refused all ${relay.tested} relay tests${cut}`;
   } else {
     probe.exposure = 'inconclusive';
     probe.reason = `answered from outside; relay test did not complete${relay.stoppedBy ? ` (${relay.stoppedBy})` : ''}`;

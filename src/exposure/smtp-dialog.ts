@@ -136,6 +136,12 @@ export class SmtpDialog {
     return reply;
   }
 
+  /** Ends the conversation at once; pending and later reads fail with this reason. */
+  abort(reason: string): void {
+    this.finish(new Error(reason));
+    this.socket.destroy();
+  }
+
   /** QUIT politely (bounded), then destroy the socket. */
   async close(): Promise<void> {
     if (!this.closed) {

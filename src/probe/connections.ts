@@ -2,7 +2,7 @@
 // since OMR counts connections per account), hold them, and count how many the server accepted
 // before it answered 421.
 import { formatReply } from './reply.js';
-import { probePortHeld } from './port-probe.js';
+import { endSession, probePortHeld } from './port-probe.js';
 import { phaseRank, type ProbeOptions } from './types.js';
 
 export interface ConnectionsResult {
@@ -40,6 +40,6 @@ export async function testConnections(base: ProbeOptions, n: number): Promise<Co
       durationMs: Math.round(performance.now() - start),
     };
   } finally {
-    await Promise.all(held.map((h) => h.session?.quit(Math.min(base.timeoutMs, 2000))));
+    await Promise.all(held.map((h) => endSession(h, base.timeoutMs)));
   }
 }

@@ -70,7 +70,7 @@ export function errorOutcome(st: ProbeState, phase: PhaseId, err: unknown): Phas
     case 'ETLS':
       return { phase, status: 'fail', summary: err.message, detail: { error: 'tls' } };
     case 'EABORTED':
-      return { phase, status: 'skip', summary: 'interrupted' };
+      return { phase, status: 'fail', summary: 'interrupted', detail: { error: 'aborted' } };
     default:
       return { phase, status: 'fail', summary: err.message, detail: { error: err.errno ?? err.code } };
   }

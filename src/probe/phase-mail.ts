@@ -24,9 +24,11 @@ export async function authPhase(st: ProbeState): Promise<PhaseOutcome> {
   }
   const caps = st.report.capabilitiesAfterTls ?? st.report.capabilities;
   const offered = caps?.auth ?? [];
-  const mech = SUPPORTED.find((m) => offered.includes(m));
+  const wanted = st.opts.authMech ? [st.opts.authMech] : SUPPORTED;
+  const mech = wanted.find((m) => offered.includes(m));
   if (!mech) {
-    const summary = offered.length ? `no supported mechanism: server offers ${offered.join(' ')}, omr supports PLAIN and LOGIN` : 'the server does not offer AUTH';
+    const supported = st.opts.authMech ? `--auth-mech ${st.opts.authMech} was asked for` : 'omr supports PLAIN and LOGIN';
+    const summary = offered.length ? `no usable mechanism: server offers ${offered.join(' ')}, ${supported}` : 'the server does not offer AUTH';
     return { phase: 'auth', status: 'fail', summary, detail: { offered }, hint: offered.length ? undefined : 'This port does not take logins: it may be for incoming mail only (port 25). Use the submission port 587.' };
   }
   st.report.authMechanism = mech;

@@ -1,6 +1,6 @@
 // TLS phases: the STARTTLS exchange, the handshake with certificate facts, EHLO again inside TLS.
 import type tls from 'node:tls';
-import { compareCapabilities, describeCapabilities, parseEhlo } from './ehlo.js';
+import { compareCapabilities, parseEhlo } from './ehlo.js';
 import { SmtpSessionError } from './errors.js';
 import { ehloName, errorOutcome, rejected, sessionOf, type ProbeState } from './outcome.js';
 import { describeTls, explainTlsError, tlsFacts } from './tls-facts.js';
@@ -86,5 +86,6 @@ async function ehloAgain(st: ProbeState, out: PhaseOutcome): Promise<void> {
   const change = before ? compareCapabilities(before, after) : { added: [], removed: [] };
   st.report.capabilityChange = change;
   out.detail = { ...out.detail, ehloAfterTls: after.raw, auth: after.auth, change };
-  out.summary += `; after TLS: ${describeCapabilities(after)}`;
+  const added = change.added.map((k) => k.split(' ')[0]).filter((k, i, a) => a.indexOf(k) === i);
+  out.summary += added.length ? `; EHLO again adds ${added.join(', ')}` : '; EHLO again: same capabilities';
 }

@@ -74,8 +74,15 @@ export async function probePortHeld(opts: ProbeOptions): Promise<HeldProbe> {
 /** Probes one port and ends the session politely (QUIT). */
 export async function probePort(opts: ProbeOptions): Promise<PortReport> {
   const held = await probePortHeld(opts);
-  await held.session?.quit(Math.min(opts.timeoutMs, 2000));
+  await endSession(held, opts.timeoutMs);
   return held.report;
+}
+
+/** QUIT politely once the server has spoken; before its greeting (--stop-after connect) just close. */
+export async function endSession(held: HeldProbe, timeoutMs: number): Promise<void> {
+  if (!held.session) return;
+  if (held.report.banner) await held.session.quit(Math.min(timeoutMs, 2000));
+  else held.session.close();
 }
 
 /** When STARTTLS is missing but credentials were given, say plainly that they were not sent. */

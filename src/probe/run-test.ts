@@ -20,6 +20,7 @@ export interface TestOptions {
   ca?: string;
   user?: string;
   password?: string;
+  authMech?: 'PLAIN' | 'LOGIN';
   from?: string;
   to?: string;
   expectBanner?: RegExp;
@@ -70,7 +71,7 @@ export async function runTest(o: TestOptions): Promise<CommandResult<TestData>> 
   let connections: ConnectionsResult | null = null;
   if (o.connections && dns.ok) {
     connections = await runConnections(o, reports, addresses);
-    if (connections) checks.push(connectionsCheck(connections));
+    checks.push(connections ? connectionsCheck(connections) : { id: 'connections', status: 'skip', summary: 'not tried: no port accepted a session' });
   }
   checks.push(...diagnose({ ports: reports, authAsked: Boolean(o.user), expectBanner: o.expectBanner, thresholds: o.thresholds }));
   const data: TestData = { host: o.host, addresses, stopAfter: o.stopAfter, ports: reports.map(summarize), connections };
@@ -80,7 +81,7 @@ export async function runTest(o: TestOptions): Promise<CommandResult<TestData>> 
 function probeOptions(o: TestOptions, port: number, addresses: string[]): ProbeOptions {
   return {
     host: o.host, addresses, port, tls: o.portTls?.[port] ?? portTlsMode(o.tls, port), timeoutMs: o.timeoutMs, stopAfter: o.stopAfter,
-    ca: o.ca, user: o.user, password: o.password, from: o.from, to: o.to, expectBanner: o.expectBanner,
+    ca: o.ca, user: o.user, password: o.password, authMech: o.authMech, from: o.from, to: o.to, expectBanner: o.expectBanner,
     ehloName: o.ehloName, signal: o.signal, onTranscript: o.onTranscript ? (e) => o.onTranscript!(port, e) : undefined,
   };
 }
@@ -100,12 +101,16 @@ function dnsCheck(host: string, dns: DnsResult): Check {
   return { id: 'dns', status: 'pass', durationMs: dns.durationMs, summary: `${host} -> ${dns.addresses.map((a) => a.address).join(', ')}`, detail };
 }
 
-/** The port's phase checks plus `skip` checks for the planned phases it never reached. */
+/** The port's phase checks in plan order, with `skip` checks for phases it never reached. */
 function portChecks(r: PortReport, o: TestOptions): Check[] {
-  const out: Check[] = r.phases.map((p) => ({ id: `${p.phase}:${r.port}`, status: p.status, durationMs: p.durationMs, summary: p.summary, detail: p.detail, hint: p.hint }));
-  const seen = new Set(r.phases.map((p) => p.phase));
+  const out: Check[] = [];
   for (const s of plan({ tls: r.mode, stopAfter: o.stopAfter, user: o.user, from: o.from, to: o.to })) {
-    if (!seen.has(s.phase)) out.push({ id: `${s.phase}:${r.port}`, status: 'skip', summary: `not reached (${r.failedPhase ?? 'stopped'} failed)`, detail: { notReached: true } });
+    const p = r.phases.find((x) => x.phase === s.phase);
+    out.push(
+      p
+        ? { id: `${p.phase}:${r.port}`, status: p.status, durationMs: p.durationMs, summary: p.summary, detail: p.detail, hint: p.hint }
+        : { id: `${s.phase}:${r.port}`, status: 'skip', summary: `not reached (${r.failedPhase ?? 'stopped'} failed)`, detail: { notReached: true } },
+    );
   }
   return out;
 }

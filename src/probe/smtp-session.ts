@@ -114,7 +114,7 @@ export class SmtpSession extends EventEmitter {
         cleanup();
         sock.setNoDelay(true);
         const session = new SmtpSession(sock, opts);
-        opts.signal?.addEventListener('abort', () => session.fail(new SmtpSessionError('EABORTED', 'aborted')), { once: true });
+        opts.signal?.addEventListener('abort', () => session.abort(), { once: true });
         resolve(session);
       });
     });
@@ -245,6 +245,12 @@ export class SmtpSession extends EventEmitter {
   /** Closes the connection at once. Idempotent. */
   close(): void {
     if (!this.failure) this.failure = new SmtpSessionError('ECLOSED', 'session closed');
+    this.sock.destroy();
+  }
+
+  /** The caller's AbortSignal fired: fail any wait and drop the connection. */
+  private abort(): void {
+    this.fail(new SmtpSessionError('EABORTED', 'aborted'));
     this.sock.destroy();
   }
 

@@ -41,6 +41,8 @@ export interface ProbeOptions {
   ca?: string;
   user?: string;
   password?: string;
+  /** Force one AUTH mechanism (what the admin's mail program uses); default PLAIN, else LOGIN. */
+  authMech?: 'PLAIN' | 'LOGIN';
   from?: string;
   to?: string;
   expectBanner?: RegExp;

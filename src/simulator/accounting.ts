@@ -74,10 +74,14 @@ export class Accounting {
     else this.perAccount.set(user, n);
   }
 
+  /** Accepts in the last 60 minutes; drops older entries from the front (times only grow). */
   private hourCount(user: string): number {
+    const log = this.hourLog.get(user);
+    if (!log) return 0;
     const since = this.clock() - HOUR_MS;
-    const log = (this.hourLog.get(user) ?? []).filter((t) => t > since);
-    this.hourLog.set(user, log);
+    let drop = 0;
+    while (drop < log.length && log[drop]! <= since) drop++;
+    if (drop) log.splice(0, drop);
     return log.length;
   }
 
@@ -103,12 +107,14 @@ export class Accounting {
     else this.reserved.set(user, n);
   }
 
-  /** The reserved transaction was accepted: count it against the quotas. */
-  commit(user: string, bytes: number): void {
-    this.release(user);
+  /** The transaction was accepted: count it against the quotas (and end its reservation, if it still holds one). */
+  commit(user: string, bytes: number, reserved = true): void {
+    if (reserved) this.release(user);
     const now = this.clock();
+    const log = this.hourLog.get(user) ?? [];
+    log.push(now);
+    this.hourLog.set(user, log);
     this.hourCount(user);
-    this.hourLog.get(user)!.push(now);
     const key = monthKey(now);
     const m = this.monthCount.get(user);
     this.monthCount.set(user, { key, n: m && m.key === key ? m.n + 1 : 1 });

@@ -16,10 +16,13 @@ function keyOpts(keyType: KeyType): { keyType: 'ec'; curve: 'P-256' } | { keyTyp
   return keyType === 'rsa' ? { keyType: 'rsa', keySize: 2048 } : { keyType: 'ec', curve: 'P-256' };
 }
 
-function validity(): { notBeforeDate: Date; notAfterDate: Date } {
-  const notBeforeDate = new Date(Date.now() - 60 * 60 * 1000);
-  const notAfterDate = new Date(Date.now() + 365 * 24 * 60 * 60 * 1000);
-  return { notBeforeDate, notAfterDate };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Valid from an hour ago for `days` (fractions allowed; 0 or less gives an expired certificate). */
+function validity(days: number): { notBeforeDate: Date; notAfterDate: Date } {
+  const notAfter = Date.now() + days * DAY_MS;
+  const notBefore = Math.min(Date.now() - 60 * 60 * 1000, notAfter - DAY_MS);
+  return { notBeforeDate: new Date(notBefore), notAfterDate: new Date(notAfter) };
 }
 
 function altNames(hostname: string, extra: string[]): Array<{ type: 2 | 7; value?: string; ip?: string }> {
@@ -33,13 +36,22 @@ function altNames(hostname: string, extra: string[]): Array<{ type: 2 | 7; value
 
 export type KeyType = 'ec' | 'rsa';
 
-async function make(hostname: string, extra: string[], keyType: KeyType): Promise<TlsMaterial> {
+export interface TlsRequest {
+  hostname: string;
+  /** More SANs: names or addresses. */
+  extra?: string[];
+  keyType?: KeyType;
+  /** Server certificate lifetime in days (default 365); small values rehearse an expiring certificate. */
+  validDays?: number;
+}
+
+async function make(hostname: string, extra: string[], keyType: KeyType, validDays: number): Promise<TlsMaterial> {
   // loaded on demand: the library takes a good half second to import
   const { generate } = await import('selfsigned');
   const ca = await generate([{ name: 'commonName', value: 'omr simulate test CA' }, { name: 'organizationName', value: 'omr-cli' }], {
     ...keyOpts(keyType),
     algorithm: 'sha256',
-    ...validity(),
+    ...validity(Math.max(validDays, 365)),
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
@@ -48,7 +60,7 @@ async function make(hostname: string, extra: string[], keyType: KeyType): Promis
   const server = await generate([{ name: 'commonName', value: hostname }], {
     ...keyOpts(keyType),
     algorithm: 'sha256',
-    ...validity(),
+    ...validity(validDays),
     ca: { key: ca.private, cert: ca.cert },
     extensions: [
       { name: 'basicConstraints', cA: false },
@@ -66,11 +78,13 @@ export function specificAddresses(hosts: Array<string | undefined>): string[] {
 }
 
 /** CA + server certificate (SANs: localhost, 127.0.0.1, ::1, hostname and `extra` names/addresses). */
-export function generateTls(hostname: string, extra: string[] = [], keyType: KeyType = 'ec'): Promise<TlsMaterial> {
-  const key = [keyType, hostname, ...[...new Set(extra)].sort()].join(' ');
+export function generateTls(req: TlsRequest): Promise<TlsMaterial> {
+  const { hostname, keyType = 'ec', validDays = 365 } = req;
+  const extra = [...new Set(req.extra ?? [])];
+  const key = [keyType, validDays, hostname, ...extra.sort()].join(' ');
   let p = cache.get(key);
   if (!p) {
-    p = make(hostname, [...new Set(extra)], keyType);
+    p = make(hostname, extra, keyType, validDays);
     p.catch(() => cache.delete(key));
     cache.set(key, p);
   }

@@ -20,7 +20,10 @@ export interface Core {
   deferAt: DeferStage;
   reject?: RegExp;
   authOptional: boolean;
+  requireTls: boolean;
   clock: () => number;
+  /** smtp-server's idle timeout, restored after a delayed greeting. */
+  socketTimeoutMs: number;
   logger: Logger;
   onEvent?: (e: SimulatorEvent) => void;
   /** The live socket of a session (for dropping it mid-DATA). */
@@ -28,6 +31,8 @@ export interface Core {
 }
 
 interface SessionState {
+  /** Set by onClose; delayed handlers check it so a gone session cannot take a slot. */
+  closed?: boolean;
   counted: boolean;
   user?: string;
   loggedIn: boolean;
@@ -50,7 +55,8 @@ export function createHandlers(core: Core) {
 
   const emit = (type: SimulatorEventType, s: SMTPServerSession, extra: Partial<SimulatorEvent> = {}): void => {
     const ev: SimulatorEvent = { time: new Date(core.clock()).toISOString(), type, session: s.id, remote: s.remoteAddress, user: states.get(s.id)?.user, ...extra };
-    const level = type === 'rejected' || type === 'fault' ? 'warn' : 'info';
+    // quiet by default: an embedding program (relay --demo) logs refusals, not every command
+    const level = type === 'rejected' || type === 'fault' ? 'info' : 'debug';
     core.logger[level](`simulator.${type}`, { ...ev, time: undefined });
     try {
       core.onEvent?.(ev);
@@ -67,14 +73,26 @@ export function createHandlers(core: Core) {
     cb(replyError(r, suffix));
   };
 
-  /** Apply a delayReply fault for this stage, if one is armed. */
+  /**
+   * Apply a delayReply fault for this stage, if one is armed. A delayed DATA reply still accepts
+   * the message when the client has gone meanwhile: the "accepted, but the client timed out and
+   * sends it again" case from TZO's note. Other stages are dropped for a gone session.
+   */
   const later = (stage: ReplyStage, s: SMTPServerSession, fn: () => void): void => {
     const f = core.faults.take('delayReply', stage);
     if (!f || f.kind !== 'delayReply') return fn();
+    const st = state(s);
     core.acct.fault('delayReply');
     emit('fault', s, { reason: 'fault:delayReply', detail: { stage, ms: f.ms } });
+    // smtp-server's idle timeout would answer a slow greeting with its own 421 (it waits for
+    // pending command handlers, not for onConnect): stretch it for the delay, without a new listener
+    const sock = stage === 'greeting' ? core.socketOf(s) : undefined;
+    sock?.setTimeout(f.ms + core.socketTimeoutMs);
     // unref: a pending delayed reply must not keep a stopped simulator's process alive
-    setTimeout(fn, f.ms).unref();
+    setTimeout(() => {
+      sock?.setTimeout(core.socketTimeoutMs);
+      if (!st.closed || stage === 'data') fn();
+    }, f.ms).unref();
   };
 
   const deferred = (stage: DeferStage): boolean => core.deferAt === stage && core.deferRate > 0 && core.random() < core.deferRate;
@@ -91,6 +109,11 @@ export function createHandlers(core: Core) {
     emit('connect', s, { detail: { local: `${s.localAddress}:${s.localPort}`, remotePort: s.remotePort } });
     if (core.faults.take('greeting421')) return refuse(s, REPLIES.greeting421, cb);
     if (deferred('connect')) return refuse(s, REPLIES.defer, cb);
+    if (core.faults.take('stripStarttls')) {
+      (s as SMTPServerSession & { disabledCommands?: string[] }).disabledCommands = ['STARTTLS'];
+      core.acct.fault('stripStarttls');
+      emit('fault', s, { reason: 'fault:stripStarttls' });
+    }
     later('greeting', s, () => cb());
   }
 
@@ -109,6 +132,8 @@ export function createHandlers(core: Core) {
   function onAuth(auth: SMTPServerAuthentication, s: SMTPServerSession, cb: (err: Error | null | undefined, res?: { user: string }) => void): void {
     const st = state(s);
     later('auth', s, () => {
+      // smtp-server answers 538 itself while STARTTLS is on offer; this covers a stripped STARTTLS
+      if (core.requireTls && !s.secure) return refuse(s, REPLIES.tlsRequired, cb);
       if (core.faults.take('authFail')) return refuse(s, REPLIES.authFault, cb);
       const user = auth.username ?? '';
       const expected = core.accounts.get(user);
@@ -191,22 +216,24 @@ export function createHandlers(core: Core) {
       remoteAddress: s.remoteAddress,
     };
     try {
-      await core.store.add(msg, raw);
+      await core.store.persist(msg, raw);
     } catch (e) {
       core.logger.error('simulator.store-failed', { error: e as Error });
       releaseReservation(st);
       core.acct.reject('store-failed');
       return cb(replyError({ code: 451, text: '4.3.0 Local storage error', reason: 'store-failed' }));
     }
+    core.acct.commit(msg.user, raw.length, st.reserved);
     st.reserved = false;
-    core.acct.commit(msg.user, raw.length);
-    emit('accepted', s, { code: 250, reply: `250 2.0.0 Ok: queued as ${msg.id}`, detail: { id: msg.id, size: raw.length, from: msg.envelope.mailFrom, to: msg.envelope.rcptTo } });
+    core.store.record(msg, raw);
+    emit('accepted', s, { user: msg.user, code: 250, reply: `250 2.0.0 Ok: queued as ${msg.id}`, detail: { id: msg.id, size: raw.length, from: msg.envelope.mailFrom, to: msg.envelope.rcptTo } });
     cb(null, `2.0.0 Ok: queued as ${msg.id}`);
   }
 
   function onClose(s: SMTPServerSession): void {
     const st = states.get(s.id);
     if (!st) return;
+    st.closed = true;
     releaseReservation(st);
     if (st.loggedIn && st.user) core.acct.logout(st.user);
     if (st.counted) core.acct.disconnect();

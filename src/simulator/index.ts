@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { Accounting } from './accounting.js';
 import { generateTls, specificAddresses } from './certs.js';
 import { FaultBook } from './faults.js';
@@ -27,6 +27,8 @@ export interface Simulator {
   hostname: string;
   /** The CA that signed the server certificate (the certificate itself with --tls-cert). */
   caPem: string;
+  /** The server certificate (PEM) the listeners present. */
+  certPem: string;
   writeCa(path: string): Promise<void>;
   stats(): SimulatorStats;
   messages(): StoredMessage[];
@@ -81,27 +83,20 @@ function shutdown(server: SMTPServer, graceMs = 500): Promise<void> {
 
 function toRegExp(r: RegExp | string | undefined): RegExp | undefined {
   if (r === undefined || r === '') return undefined;
-  return typeof r === 'string' ? new RegExp(r, 'i') : r;
+  // without g/y: test() on a global RegExp keeps state between calls and skips matches
+  return typeof r === 'string' ? new RegExp(r, 'i') : new RegExp(r.source, r.flags.replace(/[gy]/g, ''));
 }
 
-export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
-  const host = opts.host ?? '127.0.0.1';
-  const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
+function makeCore(opts: SimulatorOptions, store: MessageStore, servers: SMTPServer[]): Core {
   const clock = opts.clock ?? Date.now;
-  const logger = opts.logger ?? silentLogger;
-  const tls = opts.tlsCert && opts.tlsKey ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey } : await generateTls(hostname, specificAddresses([host, opts.tlsHost]), opts.certKeyType);
-  const store = new MessageStore(opts.storeDir, opts.keepRaw ?? true);
-  await store.init();
-  const acct = new Accounting(
-    { maxConnections: opts.maxConnections ?? 5, maxTotalConnections: opts.maxTotalConnections ?? Infinity, quotaHour: opts.quotaHour, quotaMonth: opts.quotaMonth },
-    clock,
-  );
   const faults = new FaultBook();
   for (const f of opts.faults ?? []) faults.inject(f);
-  const servers: SMTPServer[] = [];
-  const core: Core = {
+  return {
     accounts: accountMap(opts.accounts),
-    acct,
+    acct: new Accounting(
+      { maxConnections: opts.maxConnections ?? 5, maxTotalConnections: opts.maxTotalConnections ?? Infinity, quotaHour: opts.quotaHour, quotaMonth: opts.quotaMonth },
+      clock,
+    ),
     faults,
     store,
     random: opts.seed === undefined ? Math.random : seededRandom(opts.seed),
@@ -109,9 +104,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     deferAt: opts.deferAt ?? 'connect',
     reject: toRegExp(opts.reject),
     authOptional: opts.authOptional ?? false,
+    requireTls: !insecureAuth(opts),
     clock,
-    logger,
+    socketTimeoutMs: opts.socketTimeoutMs ?? 60_000,
+    logger: opts.logger ?? silentLogger,
     onEvent: opts.onEvent,
+    // smtp-server keeps its connections in a set; the socket is needed to drop one mid-DATA
     socketOf: (session: SMTPServerSession) => {
       for (const srv of servers) {
         const conns = (srv as unknown as { connections: Set<{ session: SMTPServerSession; _socket?: Socket }> }).connections;
@@ -120,45 +118,63 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return undefined;
     },
   };
-  const handlers = createHandlers(core);
+}
+
+const insecureAuth = (opts: SimulatorOptions): boolean => opts.allowInsecureAuth === true || opts.requireTls === false;
+
+function serverOptions(opts: SimulatorOptions, hostname: string, tls: { certPem: string; keyPem: string }, core: Core): SMTPServerOptions {
   const maxSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  const insecureAuth = opts.allowInsecureAuth === true || opts.requireTls === false;
-  const base: SMTPServerOptions = {
+  return {
     name: hostname,
-    banner: 'ESMTP omr simulate (OMR stand-in)',
+    banner: opts.banner ?? 'omr simulate (OMR stand-in)',
     size: maxSize > 0 ? maxSize : undefined,
     authMethods: ['PLAIN', 'LOGIN'],
     // AUTH is enforced in onMailFrom so that 530s are counted like every other refusal.
     authOptional: true,
-    allowInsecureAuth: insecureAuth,
+    allowInsecureAuth: insecureAuth(opts),
     hideSTARTTLS: opts.starttls === false,
     key: tls.keyPem,
     cert: tls.certPem,
     disableReverseLookup: true,
     logger: false,
-    socketTimeout: opts.socketTimeoutMs ?? 60_000,
-    ...handlers,
+    socketTimeout: core.socketTimeoutMs,
+    ...createHandlers(core),
   };
-  const plain = new SMTPServer({ ...base, secure: false });
-  servers.push(plain);
-  const closers: SMTPServer[] = [plain];
-  let port: number;
-  let tlsPort: number | undefined;
+}
+
+/** Start the STARTTLS listener and, if asked, the implicit-TLS one; on failure close both. */
+async function listenAll(opts: SimulatorOptions, base: SMTPServerOptions, servers: SMTPServer[], logger: Logger): Promise<{ port: number; tlsPort?: number }> {
+  const host = opts.host ?? '127.0.0.1';
+  const make = (secure: boolean): SMTPServer => {
+    const srv = new SMTPServer({ ...base, secure });
+    srv.on('error', (err: Error) => logger.debug('simulator.socket-error', { error: err }));
+    servers.push(srv);
+    return srv;
+  };
   try {
-    port = await listen(plain, opts.port ?? 2525, host);
-    if (opts.tlsPort !== undefined) {
-      const implicit = new SMTPServer({ ...base, secure: true });
-      servers.push(implicit);
-      closers.push(implicit);
-      tlsPort = await listen(implicit, opts.tlsPort, opts.tlsHost ?? host);
-    }
+    const port = await listen(make(false), opts.port ?? 2525, host);
+    const tlsPort = opts.tlsPort === undefined ? undefined : await listen(make(true), opts.tlsPort, opts.tlsHost ?? host);
+    return { port, tlsPort };
   } catch (e) {
-    await Promise.all(closers.map((s) => shutdown(s, 0)));
+    await Promise.all(servers.map((s) => shutdown(s, 0)));
     throw e;
   }
-  for (const s of servers) s.on('error', (err: Error) => logger.debug('simulator.socket-error', { error: err }));
-  logger.info('simulator.listening', { host, port, tlsPort, hostname });
+}
 
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
+  const tls =
+    opts.tlsCert && opts.tlsKey
+      ? { caPem: opts.tlsCert, certPem: opts.tlsCert, keyPem: opts.tlsKey }
+      : await generateTls({ hostname, extra: specificAddresses([host, opts.tlsHost]), keyType: opts.certKeyType, validDays: opts.certValidDays });
+  const store = new MessageStore(opts.storeDir, opts.keepRaw ?? true);
+  await store.init();
+  const servers: SMTPServer[] = [];
+  const core = makeCore(opts, store, servers);
+  const { port, tlsPort } = await listenAll(opts, serverOptions(opts, hostname, tls, core), servers, core.logger);
+  core.logger.info('simulator.listening', { host, port, tlsPort, hostname });
+  const { acct, faults, logger } = core;
   let closed: Promise<void> | undefined;
   return {
     host,
@@ -167,6 +183,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     tlsHost: tlsPort === undefined ? undefined : (opts.tlsHost ?? host),
     hostname,
     caPem: tls.caPem,
+    certPem: tls.certPem,
     writeCa: (path) => writeFile(path, tls.caPem, { mode: 0o644 }),
     stats: () => acct.stats(),
     messages: () => store.all(),

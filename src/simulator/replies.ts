@@ -22,6 +22,7 @@ export const REPLIES = {
   rcpt4xx: { code: 451, text: '4.3.0 Temporary failure at RCPT, try again later', reason: 'fault:rcpt4xx' },
   data421: { code: 421, text: '4.3.0 Temporary failure after DATA, closing transmission channel', reason: 'fault:data421' },
   data5xx: { code: 554, text: '5.6.0 Message refused after DATA', reason: 'fault:data5xx' },
+  tlsRequired: { code: 538, text: '5.7.11 Must issue a STARTTLS command first', reason: 'tls-required' },
   authFault: { code: 535, text: '5.7.8 Authentication credentials invalid', reason: 'fault:authFail' },
 } satisfies Record<string, Reply>;
 

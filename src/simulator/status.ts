@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { Simulator } from './index.js';
 import type { Fault } from './types.js';
 
-const FAULT_KINDS = new Set(['greeting421', 'mail421', 'rcpt4xx', 'data421', 'data5xx', 'dropMidData', 'delayReply', 'authFail']);
+const FAULT_KINDS = new Set(['greeting421', 'mail421', 'rcpt4xx', 'data421', 'data5xx', 'dropMidData', 'delayReply', 'authFail', 'stripStarttls']);
 const STAGES = new Set(['greeting', 'auth', 'mail', 'rcpt', 'data']);
 
 export function isLoopback(host: string): boolean {
@@ -30,9 +30,12 @@ export function parseFault(v: unknown): Fault {
   return { kind: f.kind as 'greeting421', count };
 }
 
+/** JSON.stringify replacer that keeps `count: Infinity` readable (JSON has no Infinity). */
+export const jsonReplacer = (_k: string, v: unknown): unknown => (v === Infinity ? 'Infinity' : v);
+
 function reply(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body, (_k, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
+  res.end(JSON.stringify(body, jsonReplacer, 2) + '\n');
 }
 
 async function body(req: IncomingMessage): Promise<unknown> {

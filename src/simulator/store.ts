@@ -25,7 +25,8 @@ export class MessageStore {
     return `${new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '')}-${String(this.seq).padStart(6, '0')}`;
   }
 
-  async add(msg: StoredMessage, raw: Buffer): Promise<StoredMessage> {
+  /** Write the message to the store directory, if there is one (before the 250). */
+  async persist(msg: StoredMessage, raw: Buffer): Promise<void> {
     if (this.dir) {
       const file = join(this.dir, `${msg.id}.eml`);
       const metaFile = join(this.dir, `${msg.id}.json`);
@@ -37,6 +38,10 @@ export class MessageStore {
       await writeFile(metaFile + '.tmp', JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 });
       await rename(metaFile + '.tmp', metaFile);
     }
+  }
+
+  /** Make the message visible to messages() and waitFor() (after the counters are updated). */
+  record(msg: StoredMessage, raw: Buffer): StoredMessage {
     if (this.keepRaw) msg.raw = raw;
     this.list.push(msg);
     for (const w of [...this.waiters]) w();

@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   tlsPort?: number;
   /** Address of the implicit-TLS listener; default `host`. */
   tlsHost?: string;
+  /** Text after "<hostname> ESMTP" in the greeting; default "omr simulate (OMR stand-in)". */
+  banner?: string;
   /** EHLO/greeting name and an extra certificate SAN; default "omr.simulator.test". */
   hostname?: string;
   /** AUTH PLAIN/LOGIN is required before MAIL. */
@@ -60,6 +62,8 @@ export interface SimulatorOptions {
   tlsKey?: string;
   /** Key type of the generated certificates: 'ec' (P-256, default, fast) or 'rsa' (2048, for old clients). */
   certKeyType?: 'ec' | 'rsa';
+  /** Lifetime of the generated server certificate in days (default 365; e.g. 5 to rehearse an expiring one, 0 for expired). */
+  certValidDays?: number;
   /** Idle timeout per session in ms (default 60000). */
   socketTimeoutMs?: number;
   logger?: Logger;
@@ -79,7 +83,9 @@ export type Fault =
   | { kind: 'data5xx'; count?: number }
   | { kind: 'dropMidData'; count?: number }
   | { kind: 'delayReply'; stage: ReplyStage; ms: number; count?: number }
-  | { kind: 'authFail'; count?: number };
+  | { kind: 'authFail'; count?: number }
+  /** The next connections do not see STARTTLS in EHLO, as behind a middlebox that strips it. */
+  | { kind: 'stripStarttls'; count?: number };
 
 export type FaultKind = Fault['kind'];
 

@@ -45,7 +45,9 @@ function onPath(cmd: string): boolean {
 
 async function runStep(step: Step, kind: 'step' | 'mta', exec: Exec): Promise<Check> {
   const cmd = step.command!;
-  const id = `${kind}:${cmd[0] === 'sh' ? 'sh' : cmd[0]}${kind === 'mta' ? '' : ':' + (cmd[1] ?? '')}`;
+  // Stable ids: mta:<binary>, step:<binary>[:<first argument>] (for `sh -c` the script's words).
+  const words = cmd[0] === 'sh' ? (cmd[2] ?? '').split(' ') : cmd;
+  const id = kind === 'mta' ? `mta:${cmd[0]}` : `step:${words[0]}${words[1] ? ':' + (cmd[0] === 'sh' ? words[2] : words[1]) : ''}`;
   if (!onPath(cmd[0]!)) return { id, status: 'skip', summary: `${cmd[0]} is not installed here; run it yourself: ${step.text}` };
   const started = performance.now();
   const r = await exec(cmd[0]!, cmd.slice(1));

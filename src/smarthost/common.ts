@@ -34,6 +34,12 @@ export function isLoopback(e: Endpoint): boolean {
   return e.host === '::1' || e.host.startsWith('127.');
 }
 
+/** Loopback listen addresses given with --listen (e.g. 127.0.0.1:2525), else 127.0.0.1:25. */
+export function loopbackListen(a: Answers): Endpoint[] {
+  const lo = a.listen.filter(isLoopback);
+  return lo.length ? lo : [{ host: '127.0.0.1', port: 25 }];
+}
+
 /** LAN listen addresses other than loopback (loopback is added separately where needed). */
 export function lanListen(a: Answers): Endpoint[] {
   return a.listen.filter((e) => !isLoopback(e));

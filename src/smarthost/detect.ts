@@ -3,14 +3,17 @@
 import { execFile } from 'node:child_process';
 import type { ServerId } from './types.js';
 
-export type Exec = (cmd: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+export type Exec = (cmd: string, args: string[], timeoutMs?: number) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-export const realExec: Exec = (cmd, args) =>
+/** Runs a command with empty stdin and a time limit; 127 = not found, 124 = timed out. */
+export const realExec: Exec = (cmd, args, timeoutMs = 60_000) =>
   new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 10_000, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 127) : 0;
-      resolve({ code, stdout: String(stdout ?? ''), stderr: String(stderr ?? '') });
+    const child = execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
+      const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
+      const code = !e ? 0 : e.killed ? 124 : typeof e.code === 'number' ? e.code : 127;
+      resolve({ code, stdout: String(stdout ?? ''), stderr: `${String(stderr ?? '')}${code === 124 ? `\n(timed out after ${timeoutMs} ms)` : ''}` });
     });
+    child.stdin?.end();
   });
 
 interface Probe {
@@ -39,12 +42,12 @@ export interface Detected {
 
 export async function detectMta(exec: Exec = realExec): Promise<Detected | undefined> {
   for (const p of PROBES) {
-    const r = await exec(p.cmd, p.args);
+    const r = await exec(p.cmd, p.args, 10_000);
     const text = `${r.stdout}\n${r.stderr}`;
-    // smtpd -h exits non-zero but still names itself; a missing binary gives code 127 / ENOENT.
-    if (r.code === 127 || (r.code !== 0 && !p.version.test(text))) continue;
+    // Only a missing binary (127) means "not installed": postconf fails without main.cf and
+    // smtpd -h exits non-zero, yet the MTA is there.
+    if (r.code === 127) continue;
     const m = p.version.exec(text);
-    if (!m && r.code !== 0) continue;
     return { server: p.server, version: m?.[1], evidence: `${p.cmd} ${p.args.join(' ')}` };
   }
   return undefined;

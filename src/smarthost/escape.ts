@@ -15,10 +15,19 @@ export function assertNoEdgeSpace(format: string, what: string, value: string): 
     throw new UsageError(`${what} starts or ends with a space, which ${format} strips; choose a password without edge spaces`);
 }
 
-/** POSIX shell single quotes: 'it'\''s' (nullmailer remotes, update-exim4.conf.conf, steps). */
+/** POSIX shell single quotes for shell-sourced files and printed commands: 'it'\''s'. */
 export function shQuote(s: string): string {
   if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * nullmailer remotes: its parser (lib/argparse.cc) skips the character after a backslash escape
+ * without looking at it, so '\'' breaks; a quote is closed, given in double quotes, and reopened
+ * ('it'"'"'s'), which it and any POSIX shell read the same way.
+ */
+export function nullmailerQuote(s: string): string {
+  return `'${s.replace(/'/g, `'"'"'`)}'`;
 }
 
 /** shQuote that always quotes (values of shell variable assignments read by Debian scripts). */
@@ -26,9 +35,13 @@ export function shQuoteAlways(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** msmtprc: double quotes; inside them a backslash escapes the next character. */
+/**
+ * msmtprc: the argument is the rest of the line; msmtp strips one pair of enclosing double quotes
+ * and knows no escapes (measured with msmtp 1.8.23: `"a\b"` is read as a\b, `"a"b"` as a"b).
+ * Quoting always keeps edge spaces and a leading '#'.
+ */
 export function msmtpQuote(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return `"${s}"`;
 }
 
 /** PowerShell single-quoted string: the quote is doubled; PowerShell also treats curly quotes as quotes. */

@@ -17,6 +17,8 @@ export interface CliOptions {
   input?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** Send SIGTERM once stderr matches this (for commands that run until stopped). */
+  stopWhen?: RegExp;
 }
 
 /** Runs `omr ARGS...`; NO_COLOR/FORCE_COLOR are cleared unless given. */
@@ -28,7 +30,14 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let stopped = false;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (opts.stopWhen && !stopped && opts.stopWhen.test(stderr)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -134,3 +134,42 @@ export async function startFakeIgd(externalIp: string, mappings: FakeMapping[]):
     },
   };
 }
+
+/** A raw scripted SMTP server: refuses every RCPT, optionally slow or hanging up after N RCPTs. */
+export async function startScripted(opts: { delayMs?: number; hangupAfterRcpts?: number; greeting?: string }): Promise<{ port: number; close(): Promise<void> }> {
+  const net = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {});
+    let rcpts = 0;
+    let buf = '';
+    const reply = (text: string): void => { setTimeout(() => { if (!sock.destroyed) sock.write(text + '\r\n'); }, opts.delayMs ?? 0); };
+    sock.write((opts.greeting ?? '220 scripted.example ESMTP') + '\r\n');
+    sock.on('data', (d) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const cmd = buf.slice(0, i).toUpperCase();
+        buf = buf.slice(i + 2);
+        if (cmd.startsWith('EHLO')) reply('250-scripted.example\r\n250 8BITMIME');
+        else if (cmd.startsWith('VRFY')) reply('250 <postmaster@scripted.example>');
+        else if (cmd.startsWith('EXPN')) reply('502 5.5.1 not here');
+        else if (cmd.startsWith('MAIL')) reply('250 2.1.0 Ok');
+        else if (cmd.startsWith('RCPT')) {
+          rcpts++;
+          if (opts.hangupAfterRcpts !== undefined && rcpts > opts.hangupAfterRcpts) { sock.end('421 4.7.0 Too many errors\r\n'); return; }
+          reply('554 5.7.1 Relay access denied');
+        } else if (cmd.startsWith('RSET')) reply('250 2.0.0 Ok');
+        else if (cmd.startsWith('QUIT')) { sock.end('221 Bye\r\n'); return; }
+        else reply('502 5.5.2 Error: command not recognized');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  };
+}

@@ -84,6 +84,8 @@ export interface GoodServerOptions {
   /** Advertise AUTH without STARTTLS and allow it in plaintext. */
   plaintextAuthOnly?: boolean;
   days?: number;
+  /** Listen port (default 0: any free one). */
+  port?: number;
   extra?: Partial<SMTPServerOptions>;
 }
 
@@ -120,7 +122,7 @@ export async function startGoodServer(opts: GoodServerOptions = {}): Promise<Run
   const sockets = track(raw);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (raw.address() as net.AddressInfo).port;
   return {

@@ -78,11 +78,15 @@ export function prelude(dir: string, roots: string[], hosts: Record<string, stri
     ...withSub('var').map(([r, i]) => `cp -a ${join(r, 'var')} $D/pkgvar${i}`),
     `mount -t overlay overlay -o lowerdir=${lower('etc')},upperdir=$D/etc.up,workdir=$D/etc.wk /etc`,
     `mount -t overlay overlay -o lowerdir=${lower('var')},upperdir=$D/var.up,workdir=$D/var.wk /var`,
-    `mount -t overlay overlay -o lowerdir=${lower('usr')} /usr`,
+    // A read-only overlay needs two layers: only when a package brings a usr/ tree.
+    ...(withSub('usr').length ? [`mount -t overlay overlay -o lowerdir=${lower('usr')} /usr`] : []),
     'mount -t tmpfs tmpfs /run',
     'ensure_group() { getent group "$1" >/dev/null || groupadd -r "$1"; }',
     'ensure_user() { getent passwd "$1" >/dev/null || useradd -r -g "$2" -d "$3" -s /usr/sbin/nologin "$1"; }',
+    // No DNS query may leave the machine: the only resolver is loopback (nothing answers).
+    "rm -f /etc/resolv.conf; echo 'nameserver 127.0.0.1' > /etc/resolv.conf",
     ...Object.entries(hosts).map(([name, ip]) => `echo '${ip} ${name}' >> /etc/hosts`),
+    'chmod 755 $D',
   ];
   return lines.join('\n') + '\n';
 }
@@ -203,7 +207,7 @@ export async function startRehearsal(opts: { tlsPort?: boolean } = {}): Promise<
     dir, sim, caFile,
     async close() {
       await sim.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!process.env.OMR_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

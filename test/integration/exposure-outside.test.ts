@@ -114,3 +114,58 @@ test('CLI: --json envelope and exit codes (1 open relay, 0 closed, 2 bad ports)'
   assert.equal(e2.data.exposure, 'inconclusive');
   assert.ok(e2.checks.some((c: { id: string; status: string }) => c.id === `relay:${open.port}` && c.status === 'skip'));
 });
+
+test('a server that hangs up mid-battery (like Postfix error limits): relay refused, reason says the battery was cut', async () => {
+  const { startScripted } = await import('../helpers/exposure.js');
+  const s = await startScripted({ hangupAfterRcpts: 5 });
+  try {
+    const p = await probePort({ ...base, port: s.port });
+    assert.equal(p.exposure, 'reachable-relay-refused');
+    assert.equal(p.relay?.tested, 5);
+    assert.match(p.reason, /refused all 5 relay tests before the session ended \(421/);
+    assert.equal(p.vrfy?.exposed, true, 'VRFY 250 discloses an address');
+    assert.equal(p.expn?.exposed, false);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a tarpit that answers slowly is cut off by the whole-dialogue budget', async () => {
+  const { startScripted } = await import('../helpers/exposure.js');
+  const s = await startScripted({ delayMs: 120 });
+  try {
+    const t0 = Date.now();
+    const p = await probePort({ ...base, port: s.port, timeoutMs: 300 });
+    const took = Date.now() - t0;
+    assert.ok(took < 3000, `took ${took} ms`);
+    assert.match(p.relay?.stoppedBy ?? '', /dialogue took longer/);
+    assert.ok((p.relay?.tested ?? 99) < 16);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a 554 greeting means reachable but refusing service', async () => {
+  const { startScripted } = await import('../helpers/exposure.js');
+  const s = await startScripted({ greeting: '554 5.7.1 127.0.0.1 is not allowed to use this relay' });
+  try {
+    const p = await probePort({ ...base, port: s.port });
+    assert.equal(p.exposure, 'reachable-relay-refused');
+    assert.equal(p.relay, undefined);
+    assert.match(p.reason, /refused service: 554/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('IPv6: the battery uses [IPv6:...] literals against ::1', async () => {
+  const v6 = await startSmtp('refuse', { host: '::1' }).catch(() => undefined);
+  if (!v6) return; // no IPv6 loopback on this machine
+  try {
+    const p = await probePort({ host: '::1', ip: '::1', port: v6.port, timeoutMs: 5000, relayTest: true });
+    assert.equal(p.exposure, 'reachable-relay-refused');
+    assert.ok(p.transcript.some((l) => l.includes('MAIL FROM:<omr-relay-test@[IPv6:::1]>')));
+  } finally {
+    await v6.close();
+  }
+});

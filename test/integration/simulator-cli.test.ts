@@ -103,4 +103,27 @@ describe('omr simulate (process)', () => {
     assert.equal(status.code, 2);
     assert.equal(JSON.parse(status.stdout).ok, false);
   });
+
+  it('an unusable --store directory is a usage error', async () => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    const r = await runTool(process.execPath, [OMR, 'simulate', '--listen', '127.0.0.1:0', '--user', 'u', '--store', join(file, 'sub')], { env: { ...process.env, OMR_PASSWORD: 'x' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--store .*not-a-dir/);
+  });
+
+  it('a port already in use is a failure (exit 1) with a hint', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      const r = await runTool(process.execPath, [OMR, 'simulate', '--listen', `127.0.0.1:${port}`, '--user', 'u', '--json'], { env: { ...process.env, OMR_PASSWORD: 'x' } });
+      assert.equal(r.code, 1);
+      assert.match(JSON.parse(r.stdout).data.error.message, /EADDRINUSE/);
+      assert.match(r.stderr, /hint: .*--listen/);
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -81,6 +81,22 @@ describe('simulator fault injection', () => {
       assert.ok(Date.now() - t0 >= 380, `reply came after ${Date.now() - t0} ms`);
     }));
 
+  it('delays longer than the idle timeout still end in the real reply, not a timeout 421', () =>
+    withSim({ socketTimeoutMs: 300 }, async (sim) => {
+      sim.inject({ kind: 'delayReply', stage: 'greeting', ms: 700 });
+      const t0 = Date.now();
+      const c = await RawSmtp.open(sim.port);
+      try {
+        assert.equal(c.greeting.code, 220);
+        assert.ok(Date.now() - t0 >= 650);
+        await c.login(sim.caPem);
+        sim.inject({ kind: 'delayReply', stage: 'mail', ms: 700 });
+        assert.equal((await c.cmd('MAIL FROM:<a@example.test>')).code, 250);
+      } finally {
+        c.close();
+      }
+    }));
+
   it('authFail refuses valid credentials with 535', () =>
     withSim({}, async (sim, open) => {
       sim.inject({ kind: 'authFail' });
@@ -88,6 +104,14 @@ describe('simulator fault injection', () => {
       assert.equal((await c.login(sim.caPem)).code, 535);
       const d = await open();
       assert.equal((await d.login(sim.caPem)).code, 235);
+    }));
+
+  it('a global RegExp for reject matches every time (no lastIndex state)', () =>
+    withSim({ reject: /^bounce/g }, async (sim, open) => {
+      const c = await open();
+      await c.login(sim.caPem);
+      await c.cmd('MAIL FROM:<a@example.test>');
+      for (let i = 0; i < 3; i++) assert.equal((await c.cmd('RCPT TO:<bounce@example.test>')).code, 550);
     }));
 
   it('--reject gives 550 5.1.1 for matching recipients only', () =>
@@ -189,4 +213,56 @@ describe('simulator fault injection', () => {
       await sim.cleanup();
     }
   });
+
+  it('stripStarttls hides STARTTLS from the next connection; AUTH there gets 538', () =>
+    withSim({ banner: 'custom banner' }, async (sim, open) => {
+      sim.inject({ kind: 'stripStarttls' });
+      const c = await open();
+      assert.equal(c.greeting.text, '220 omr.simulator.test ESMTP custom banner');
+      assert.doesNotMatch((await c.cmd('EHLO x.test')).text, /STARTTLS/);
+      const r = await c.authPlain(SIM_USER, SIM_PASSWORD);
+      assert.equal(r.code, 538);
+      assert.equal(sim.stats().rejected.byReason['tls-required'], 1);
+      assert.equal(sim.stats().sessions, 0);
+      const d = await open();
+      assert.match((await d.cmd('EHLO x.test')).text, /STARTTLS/);
+    }));
+
+  it('a session that leaves during a delayed AUTH reply takes no slot', () =>
+    withSim({ maxConnections: 1 }, async (sim, open) => {
+      const c = await open();
+      await c.cmd('EHLO x.test');
+      await c.starttls(sim.caPem);
+      await c.cmd('EHLO x.test');
+      sim.inject({ kind: 'delayReply', stage: 'auth', ms: 200 });
+      c.socket.write('AUTH PLAIN ' + Buffer.from(`\0${SIM_USER}\0${SIM_PASSWORD}`).toString('base64') + '\r\n');
+      await new Promise((r) => setTimeout(r, 50));
+      c.close();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(sim.stats().sessions, 0);
+      assert.deepEqual(sim.stats().connections.currentPerAccount, {});
+      const d = await open();
+      assert.equal((await d.login(sim.caPem)).code, 235);
+    }));
+
+  it('a delayed DATA reply still accepts the message when the client has gone (duplicate risk)', () =>
+    withSim({ quotaHour: 1 }, async (sim, open) => {
+      const c = await open();
+      await c.login(sim.caPem);
+      sim.inject({ kind: 'delayReply', stage: 'data', ms: 200 });
+      await c.cmd('MAIL FROM:<a@example.test>');
+      await c.cmd('RCPT TO:<b@example.test>');
+      await c.cmd('DATA');
+      c.socket.write(dotStuff(Buffer.from('Subject: t\r\n\r\nbody\r\n')));
+      await new Promise((r) => setTimeout(r, 50));
+      c.close();
+      const [m] = await sim.waitForMessages(1, 2000);
+      assert.equal(m!.user, SIM_USER);
+      const st = sim.stats();
+      assert.equal(st.accepted, 1);
+      assert.equal(st.quota[SIM_USER]!.hour, 1);
+      const d = await open();
+      await d.login(sim.caPem);
+      assert.equal((await d.cmd('MAIL FROM:<a@example.test>')).code, 421, 'the quota of 1 is used up');
+    }));
 });

@@ -65,6 +65,28 @@ describe('simulator certificates', () => {
   });
 });
 
+describe('simulator certificate lifetime', () => {
+  it('certValidDays makes an expiring or an expired certificate', async () => {
+    const { X509Certificate } = await import('node:crypto');
+    const { connect } = await import('node:tls');
+    const soon = await startTestSimulator({ certValidDays: 5 });
+    const expired = await startTestSimulator({ certValidDays: 0, tlsPort: 0 });
+    try {
+      const left = Date.parse(new X509Certificate(soon.certPem).validTo) - Date.now();
+      assert.ok(left > 4 * 86_400_000 && left <= 5 * 86_400_000, `${left} ms left`);
+      const err = await new Promise<Error & { code?: string }>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: expired.tlsPort!, ca: expired.caPem, servername: 'localhost' });
+        s.once('secureConnect', () => resolve(Object.assign(new Error('verified'), { code: 'OK' })));
+        s.once('error', (e) => resolve(e));
+      });
+      assert.equal(err.code, 'CERT_HAS_EXPIRED');
+    } finally {
+      await soon.cleanup();
+      await expired.cleanup();
+    }
+  });
+});
+
 describe('simulator limits and faults (raw client)', () => {
   it('six simultaneous sessions for one account get exactly one 421', async () => {
     const sim = await startTestSimulator();
@@ -157,6 +179,26 @@ describe('simulator limits and faults (raw client)', () => {
       assert.ok(meta.tls.cipher);
     } finally {
       await sim2.cleanup();
+    }
+  });
+
+  it('runtime controls: setQuota, setMaxConnections, resetCounters, waitForMessages timeout', async () => {
+    const sim = await startTestSimulator();
+    const clients: RawSmtp[] = [];
+    try {
+      sim.setMaxConnections(1);
+      for (let i = 0; i < 2; i++) clients.push(await RawSmtp.open(sim.port));
+      assert.deepEqual([(await clients[0]!.login(sim.caPem)).code, (await clients[1]!.login(sim.caPem)).code], [235, 421]);
+      sim.setQuota({ month: 0 });
+      const r = await clients[0]!.cmd('MAIL FROM:<a@example.test>');
+      assert.match(r.text, /^421 4\.7\.0 Monthly message quota exceeded/);
+      await assert.rejects(sim.waitForMessages(1, 50), /0 of 1 messages/);
+      sim.resetCounters();
+      assert.equal(sim.stats().rejected.total, 0);
+      assert.equal(sim.messages().length, 0);
+    } finally {
+      for (const c of clients) c.close();
+      await sim.cleanup();
     }
   });
 });

@@ -57,12 +57,14 @@ test('simulator: STARTTLS and implicit TLS ports pass through DATA; JSON envelop
   assertNoSecret(r, SIM_PASSWORD);
 });
 
-test('simulator with --password-file (0600): human output, no secret in it', async () => {
+test('simulator with --password-file (0600) and --auth-mech login: human output, no secret in it', async () => {
   const pwFile = join(dir, 'pw');
   await writeFile(pwFile, SIM_PASSWORD + '\n', { mode: 0o600 });
-  const r = await runCli(simArgs('--user', SIM_USER, '--password-file', pwFile, '--transcript'));
+  const r = await runCli(simArgs('--user', SIM_USER, '--password-file', pwFile, '--auth-mech', 'login', '--transcript'));
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /authenticated as office@example.test/);
+  assert.match(r.stdout, /authenticated as office@example.test with LOGIN/);
+  assert.match(r.stderr, /~> AUTH LOGIN$/m);
+  assert.match(r.stderr, /~> \[redacted\]$/m);
   assert.match(r.stdout, /omr test: PASS/);
   assertNoSecret(r, SIM_PASSWORD);
 });
@@ -157,4 +159,13 @@ test('usage errors exit 2: --from without --to, --user without a password, loose
   assert.equal((c.stdout + c.stderr).includes('pw-in-a-loose-file'), false);
   const d = await runCli(['test', '127.0.0.1', '--port', '25/bogus']);
   assert.equal(d.code, 2);
+});
+
+test('HOST:PORT form works, and conflicts with --port', async () => {
+  const r = await runCli(['test', `127.0.0.1:${sim.port}`, '--ca', sim.caFile, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parseEnvelope(r).data.ports.map((p: { port: number }) => p.port), [sim.port]);
+  const c = await runCli(['test', `127.0.0.1:${sim.port}`, '--port', '25']);
+  assert.equal(c.code, 2);
+  assert.match(c.stderr, /either in HOST:PORT or with --port/);
 });

@@ -183,3 +183,15 @@ test('--connections against a server without a limit: all accepted', async () =>
   assert.equal(c.status, 'pass');
   assert.deepEqual({ a: c.detail!.attempted, k: c.detail!.accepted, f: c.detail!.firstRejection }, { a: 3, k: 3, f: null });
 });
+
+test('abort (Ctrl-C) ends a waiting probe at once; the port is not counted as working', async () => {
+  const silent = await startSilentServer();
+  cleanup.push(silent.close);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 100);
+  const t0 = Date.now();
+  const r = await runTest(opts([silent.port], { timeoutMs: 10_000, signal: ac.signal }));
+  assert.ok(Date.now() - t0 < 2000);
+  assert.equal(r.verdict, 'fail');
+  assert.equal(byId(r.checks, `banner:${silent.port}`).summary, 'interrupted');
+});

@@ -108,7 +108,8 @@ test('a router that drops the port: filtered, still not-reachable, bounded by --
   }
 });
 
-test('a DNAT port forward to a relay that refuses outsiders: reachable-relay-refused, exit 1', { skip }, async () => {
+test('a DNAT port forward to a relay that refuses outsiders: reachable-relay-refused, exit 1', { skip }, async (t) => {
+  t.diagnostic(REAL_RELAY ? 'LAN relay: omr relay start (defaults)' : 'LAN relay: smtp-server peer refusing foreign recipients');
   const stop = await startLanSmtp('refuse');
   await topo!.addPortForward(25);
   try {
@@ -124,7 +125,8 @@ test('a DNAT port forward to a relay that refuses outsiders: reachable-relay-ref
   }
 });
 
-test('a DNAT port forward to a relay that relays anything: open-relay, exit 1', { skip }, async () => {
+test('a DNAT port forward to a relay that relays anything: open-relay, exit 1', { skip }, async (t) => {
+  t.diagnostic(REAL_RELAY ? 'LAN relay: omr relay start --allow 0.0.0.0/0 --allow-public-clients' : 'LAN relay: smtp-server peer relaying anything');
   const stop = await startLanSmtp('open');
   await topo!.addPortForward(25);
   try {

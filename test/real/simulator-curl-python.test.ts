@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SIM_PASSWORD, SIM_USER, needTool, runTool, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { SIM_PASSWORD, SIM_USER, needTool, runTool, spawnSimulateCli, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
 import type { SimulatorOptions } from '../../src/simulator/index.js';
 
 const CURL = '/usr/bin/curl';
@@ -124,3 +126,34 @@ describe('simulator with Python smtplib', () => {
     });
   });
 });
+
+describe('omr simulate (CLI) with curl', () => {
+  it('smtps:// on --tls-listen, --drop-mid-data, and the status endpoint read with curl', async (t) => {
+    if (!needTool(t, CURL, 'curl')) return;
+    const dir = await mkdtemp(join(tmpdir(), 'omr-sim-curl-'));
+    const ca = join(dir, 'ca.pem');
+    const file = join(dir, 'msg.eml');
+    await writeFile(file, MESSAGE);
+    const cli = await spawnSimulateCli(['--user', SIM_USER, '--ca-out', ca, '--tls-listen', '127.0.0.1:0', '--status', '127.0.0.1:0', '--drop-mid-data', '1', '--store', join(dir, 'store')], { OMR_PASSWORD: SIM_PASSWORD });
+    try {
+      const send = () => runTool(CURL, ['--silent', '--show-error', '--max-time', '15', '--url', `smtps://localhost:${cli.tlsPort}`, '--cacert', ca, '--user', `${SIM_USER}:${SIM_PASSWORD}`, '--mail-from', 'sender@example.test', '--mail-rcpt', 'rcpt@example.test', '--upload-file', file]);
+      const dropped = await send();
+      assert.notEqual(dropped.code, 0, 'the first message is cut mid-DATA');
+      const ok = await send();
+      assert.equal(ok.code, 0, ok.stderr);
+      const status = await runTool(CURL, ['--silent', '--fail', `http://127.0.0.1:${cli.statusPort}/status`]);
+      assert.equal(status.code, 0);
+      const st = JSON.parse(status.stdout).stats;
+      assert.equal(st.accepted, 1);
+      assert.equal(st.faultsFired.dropMidData, 1);
+      const msgs = JSON.parse((await runTool(CURL, ['--silent', `http://127.0.0.1:${cli.statusPort}/messages`])).stdout);
+      const { readFile } = await import('node:fs/promises');
+      assert.equal((await readFile(msgs[0].file, 'latin1')), MESSAGE);
+    } finally {
+      const out = await cli.stop();
+      await rm(dir, { recursive: true, force: true });
+      assert.equal(out.code, 0, out.stderr);
+    }
+  });
+});
+

@@ -86,3 +86,14 @@ test('transcript lines: swaks arrows, ~ inside TLS', () => {
   assert.equal(transcriptLine(587, { dir: 'recv', line: '250 ok', atMs: 1, tls: true }), '[587] <~  250 ok');
   assert.equal(transcriptLine(25, { dir: 'info', line: 'TLS started', atMs: 1, tls: true }), '[25] === TLS started');
 });
+
+test('HOST argument: name, name:port, [v6]:port, bare v6; junk is a usage error', async () => {
+  const { parseTarget } = await import('../../src/commands/test/run.js');
+  assert.deepEqual(parseTarget('omr.tzo.com'), { host: 'omr.tzo.com' });
+  assert.deepEqual(parseTarget('omr.tzo.com:2525'), { host: 'omr.tzo.com', port: 2525 });
+  assert.deepEqual(parseTarget('[::1]:587'), { host: '::1', port: 587 });
+  assert.deepEqual(parseTarget('[::1]'), { host: '::1' });
+  assert.deepEqual(parseTarget('::1'), { host: '::1' });
+  assert.throws(() => parseTarget('bad host'), UsageError);
+  assert.throws(() => parseTarget('h:99999'), UsageError);
+});

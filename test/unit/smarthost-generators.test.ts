@@ -84,8 +84,8 @@ test('--ca replaces the system trust store everywhere it can be set', () => {
     postfix: /smtp_tls_CAfile = \/tmp\/sim-ca\.pem/,
     exim4: /TLS_VERIFY_CERTIFICATES = \/tmp\/sim-ca\.pem/,
     msmtp: /tls_trust_file "\/tmp\/sim-ca\.pem"/,
-    nullmailer: /--x509cafile=\/tmp\/sim-ca\.pem/,
-    opensmtpd: /ca omr\.tzo\.com cert "\/tmp\/sim-ca\.pem"/,
+    nullmailer: /--x509cafile='\/tmp\/sim-ca\.pem'/,
+    opensmtpd: /ca "\*" cert "\/tmp\/sim-ca\.pem"/,
     'omr-relay': /ca: \/tmp\/sim-ca\.pem/,
     sendmail: /confCACERT', `\/tmp\/sim-ca\.pem'/,
   };

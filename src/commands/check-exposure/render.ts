@@ -24,7 +24,7 @@ export function headline(env: Envelope<Data>): string {
   }
   const where = d.address && d.address !== d.target ? `${d.target} (${d.address})` : d.target;
   if (!d.address) return `${d.target}: not tested (cannot resolve)`;
-  return `${where}: ${HEADLINES[d.exposure]}${d.fromHereOnly ? ' — from here only (private address)' : ''}`;
+  return `${where}: ${HEADLINES[d.exposure]}${d.fromHereOnly ? ' — from here only (not a public address)' : ''}`;
 }
 
 function bullets(title: string, items: string[], s: RenderStyle): string[] {

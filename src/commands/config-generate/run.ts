@@ -3,11 +3,10 @@ import { resolvePassword } from '../../core/secrets.js';
 import { UsageError } from '../../core/errors.js';
 import type { CommandResult } from '../../core/result.js';
 import type { CommandContext } from '../../cli/spec.js';
-import { buildAnswers, type RawAnswers } from '../../smarthost/answers.js';
+import { buildAnswers, parseServer, type RawAnswers } from '../../smarthost/answers.js';
 import { generateAndApply, type GenerateData } from '../../smarthost/apply.js';
 import { detectMta } from '../../smarthost/detect.js';
 import { NO_PASSWORD } from '../../smarthost/index.js';
-import { isServerId } from '../../smarthost/types.js';
 
 export { render } from './render.js';
 
@@ -36,8 +35,7 @@ export async function run(ctx: CommandContext, args: string[], opts: Record<stri
     server = detected.server;
     ctx.note(`Detected ${server}${detected.version ? ` ${detected.version}` : ''} (${detected.evidence})`);
   }
-  if (!isServerId(server)) buildAnswers({ server }); // throws the "unknown server" usage error
-  const raw = rawFromOpts(server, opts);
+  const raw = rawFromOpts(parseServer(server), opts);
   const answers = buildAnswers(raw);
   if (!NO_PASSWORD.has(answers.server)) {
     const pw = await resolvePassword({ passwordFile: opts.passwordFile as string | undefined, env: ctx.env, prompt: ctx.promptSecret, user: answers.user });

@@ -45,6 +45,7 @@ function faults(opts: Record<string, unknown>): Fault[] {
     ['data421', 'data421'],
     ['data5xx', 'data5xx'],
     ['dropMidData', 'dropMidData'],
+    ['stripStarttls', 'stripStarttls'],
   ];
   for (const [opt, kind] of counted) if (typeof opts[opt] === 'number') out.push({ kind, count: opts[opt] as number } as Fault);
   if (opts.failAuth) out.push({ kind: 'authFail', count: Infinity });
@@ -74,6 +75,7 @@ export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.
     tlsHost: tlsListen?.host,
     tlsPort: tlsListen?.port,
     hostname: (opts.hostname as string | undefined) ?? 'omr.simulator.test',
+    banner: opts.banner as string | undefined,
     accounts: await accounts(opts, env),
     maxConnections: (opts.maxConnections as number | undefined) ?? 5,
     maxTotalConnections: opts.maxTotalConnections as number | undefined,
@@ -93,6 +95,7 @@ export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.
     tlsCert: typeof opts.tlsCert === 'string' ? readPem(opts.tlsCert, '--tls-cert') : undefined,
     tlsKey: typeof opts.tlsKey === 'string' ? readPem(opts.tlsKey, '--tls-key') : undefined,
     certKeyType: opts.certKeyType === 'rsa' ? 'rsa' : 'ec',
+    certValidDays: opts.certDays as number | undefined,
     faults: faults(opts),
   };
   if (sim.starttls === false && sim.requireTls && !sim.authOptional && !tlsListen)

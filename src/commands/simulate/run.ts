@@ -6,7 +6,7 @@ import { FailureError, UsageError } from '../../core/errors.js';
 import { formatHostPort } from '../../core/parse.js';
 import type { Check, CommandResult } from '../../core/result.js';
 import { startSimulator, type Simulator, type SimulatorEvent } from '../../simulator/index.js';
-import { isLoopback, startStatusServer, statusSnapshot, type StatusServer } from '../../simulator/status.js';
+import { isLoopback, jsonReplacer, startStatusServer, statusSnapshot, type StatusServer } from '../../simulator/status.js';
 import { resolveOptions, type Resolved } from './options.js';
 import { formatEvent, formatStats, type SimulateData } from './render.js';
 
@@ -25,6 +25,7 @@ async function start(ctx: CommandContext, r: Resolved): Promise<Simulator> {
     return await startSimulator({ ...r.sim, onEvent: eventSink(ctx), logger: ctx.verbose ? ctx.logger : undefined });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (err.syscall !== 'listen' && err.path) throw new UsageError(`--store ${r.sim.storeDir}: ${err.message}`, 'Name a directory this user can create and write.');
     if (err.code === 'EADDRINUSE') throw new FailureError(`cannot listen: ${err.message}`, 'Another program uses that port; pick another with --listen 127.0.0.1:PORT (0 = any free port).', 'EADDRINUSE');
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') throw new UsageError(`cannot listen: ${err.message}`);
     throw e;
@@ -64,7 +65,7 @@ function waitForStop(signal: AbortSignal, exitAfterMs?: number): Promise<'signal
 function onUsr1(ctx: CommandContext, sim: Simulator): () => void {
   const style = makeStyle(ctx.color);
   const dump = (): void => {
-    if (ctx.json) ctx.stderr.write(JSON.stringify({ event: 'stats', ...statusSnapshot(sim) }) + '\n');
+    if (ctx.json) ctx.stderr.write(JSON.stringify({ event: 'stats', ...statusSnapshot(sim) }, jsonReplacer) + '\n');
     else for (const l of formatStats(sim.stats(), style)) ctx.stderr.write(l + '\n');
   };
   if (process.platform === 'win32') return () => {};

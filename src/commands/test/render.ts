@@ -17,17 +17,29 @@ function line(c: Check, label: string, width: number, s: RenderStyle): string {
   return `  ${s.status(c.status)}  ${label.padEnd(width)}  ${c.summary}${t}`;
 }
 
-/** Hints of diagnoses first (they name causes), then of failed and warning checks, deduplicated. */
-export function whatToDo(checks: Check[]): string[] {
+/**
+ * Diagnoses first (they name causes), then failed and warning checks; a check's hint that only
+ * points to a diagnosis already listed is dropped, and so are duplicates. When some ports work
+ * and others not, the list starts by naming a working port.
+ */
+export function whatToDo(checks: Check[], ports: TestData['ports'] = []): string[] {
   const diag = checks.filter((c) => c.id.startsWith('diagnosis:'));
+  const fired = new Set(diag.map((c) => c.id));
   const rest = checks.filter((c) => !c.id.startsWith('diagnosis:'));
   const order = [...diag.filter((c) => c.status === 'fail'), ...diag.filter((c) => c.status === 'warn'), ...rest.filter((c) => c.status === 'fail'), ...rest.filter((c) => c.status === 'warn')];
   const seen = new Set<string>();
   const out: string[] = [];
+  const ok = ports.filter((p) => p.completed);
+  if (ok.length && ok.length < ports.length) {
+    out.push(`Port ${ok.map((p) => p.port).join(', ')} passed every phase: configure the mail program or relay to use ${ok.length === 1 ? 'it' : 'one of them'}.`);
+  }
   for (const c of order) {
     if (!c.hint || seen.has(c.hint)) continue;
+    const refs = c.hint.match(/diagnosis:[a-z0-9-]+/g) ?? [];
+    if (!c.id.startsWith('diagnosis:') && refs.some((r) => fired.has(r))) continue;
     seen.add(c.hint);
-    out.push(c.hint);
+    const port = portOf(c.id);
+    out.push(port ? `Port ${port}: ${c.hint}` : c.hint);
   }
   return out.slice(0, MAX_TODO);
 }
@@ -55,11 +67,11 @@ export function render(env: Envelope<TestData>, s: RenderStyle): string[] {
   }
   const extra = env.checks.filter((c) => c.id === 'connections' || c.id.startsWith('diagnosis:'));
   if (extra.length) {
-    lines.push('', s.bold('Diagnosis'));
+    lines.push('', s.bold(extra.some((c) => c.id === 'connections') ? 'Limits and diagnosis' : 'Diagnosis'));
     const width = Math.max(...extra.map((c) => c.id.replace('diagnosis:', '').length));
     for (const c of extra) lines.push(line(c, c.id.replace('diagnosis:', ''), width, s));
   }
-  const todo = whatToDo(env.checks);
+  const todo = whatToDo(env.checks, d.ports);
   if (todo.length) {
     lines.push('', s.bold('What to do'));
     todo.forEach((h, i) => lines.push(`  ${i + 1}. ${h}`));

@@ -2,7 +2,9 @@
 // transcript on stderr, and returns the result model. The probing itself is src/probe.
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from '../../cli/spec.js';
+import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
+import { parseHostPort } from '../../core/parse.js';
 import type { CommandResult } from '../../core/result.js';
 import { requirePassword } from '../../core/secrets.js';
 import { runTest, type TestData, type TestOptions } from '../../probe/run-test.js';
@@ -18,6 +20,7 @@ interface Flags {
   port: PortChoice[];
   timeout: number;
   user?: string;
+  authMech?: 'PLAIN' | 'LOGIN';
   passwordFile?: string;
   from?: string;
   to?: string;
@@ -35,6 +38,7 @@ interface Flags {
 export function targetPhase(f: Flags): StopPhase {
   if (Boolean(f.from) !== Boolean(f.to)) throw new UsageError(`--${f.from ? 'to' : 'from'} is missing: MAIL and RCPT are tried only with both --from and --to`);
   if (f.send && !f.from) throw new UsageError('--send needs --from and --to (the test message needs a sender and a recipient)');
+  if (f.authMech && !f.user) throw new UsageError('--auth-mech needs --user');
   if (f.user && f.tls === 'none') throw new UsageError('--tls none with --user: omr never sends a password without TLS', 'Use --tls auto (the default) or starttls/implicit.');
   const natural: StopPhase = f.send ? 'data' : f.from ? 'rcpt' : f.user ? 'auth' : f.tls === 'none' ? 'ehlo' : 'tls';
   const stop = f.stopAfter ?? natural;
@@ -43,6 +47,17 @@ export function targetPhase(f: Flags): StopPhase {
   if ((stop === 'mail' || stop === 'rcpt') && !f.from) throw new UsageError(`--stop-after ${stop} needs --from and --to`);
   if (stop === 'data' && !f.send) throw new UsageError('--stop-after data needs --send (a test message is really sent)');
   return phaseRank(stop) > phaseRank(natural) ? natural : stop;
+}
+
+/** HOST, HOST:PORT, [IPv6] or [IPv6]:PORT, or a bare IPv6 address. */
+export function parseTarget(text: string): { host: string; port?: number } {
+  if (isIP(text)) return { host: text };
+  try {
+    const hp = parseHostPort(text, -1);
+    return hp.port === -1 ? { host: hp.host } : hp;
+  } catch (e) {
+    throw new UsageError(`HOST ${text}: ${(e as Error).message}`);
+  }
 }
 
 function readCa(path: string): string {
@@ -63,7 +78,11 @@ export function transcriptLine(port: number, e: TranscriptEvent): string {
 
 export async function run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<CommandResult<TestData>> {
   const f = opts as unknown as Flags;
-  const host = args[0] ?? DEFAULT_HOST;
+  const { host, port } = parseTarget(args[0] ?? DEFAULT_HOST);
+  if (port !== undefined) {
+    if (ctx.given('port')) throw new UsageError(`${args[0]}: give the port either in HOST:PORT or with --port, not both`);
+    f.port = [{ port }];
+  }
   const stopAfter = targetPhase(f);
   const password = f.user ? await requirePassword({ passwordFile: f.passwordFile, env: ctx.env, prompt: ctx.promptSecret, user: f.user }) : undefined;
   const options: TestOptions = {
@@ -76,6 +95,7 @@ export async function run(ctx: CommandContext, args: string[], opts: Record<stri
     ca: f.ca ? readCa(f.ca) : undefined,
     user: f.user,
     password,
+    authMech: f.authMech,
     from: f.from,
     to: f.to,
     expectBanner: f.expectBanner,

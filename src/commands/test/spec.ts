@@ -23,6 +23,12 @@ export function parsePortChoices(text: string): PortChoice[] {
   return out;
 }
 
+function parseMech(text: string): 'PLAIN' | 'LOGIN' {
+  const m = text.trim().toUpperCase();
+  if (m !== 'PLAIN' && m !== 'LOGIN') throw new Error(`"${text}" is not PLAIN or LOGIN`);
+  return m;
+}
+
 function parseTimeout(text: string): number {
   const ms = parseDuration(text);
   if (ms <= 0) throw new Error('the timeout must be more than 0');
@@ -46,11 +52,12 @@ export const testSpec: CommandSpec = {
     'Then it diagnoses: port 25 blocked by the ISP, a port that accepts but never greets, a proxy or antivirus answering for the server, STARTTLS stripped, AUTH offered only without encryption (the password is then not sent), 421 connection limits and quotas with the server\'s text, slow greetings and slow end-of-data acknowledgements, certificates about to expire. Each diagnosis is a check `diagnosis:<name>` with a hint, and the human report ends with a short list of what to do.',
     'The password comes from OMR_PASSWORD, --password-file FILE (first line; the file must not be readable by group or others) or a prompt on a terminal; it never appears in output or transcripts. Verdict: pass when every port completes every phase asked for, warn (exit 0) when at least one does, fail (exit 1) when none does.',
   ].join('\n\n'),
-  args: [{ name: 'host', description: 'smarthost to test (default: omr.tzo.com)' }],
+  args: [{ name: 'host', description: 'smarthost to test, HOST or HOST:PORT (default: omr.tzo.com)' }],
   options: [
     { flags: '--port <list>', description: 'comma-separated ports to probe; 465 means implicit TLS; PORT/implicit, PORT/starttls or PORT/none sets one port\'s TLS mode', default: [{ port: 587 }, { port: 25 }, { port: 2525 }, { port: 465 }], defaultText: '587,25,2525,465', parse: parsePortChoices },
     { flags: '--timeout <seconds>', description: 'timeout for each phase (a number of seconds, or e.g. 500ms, 1m)', default: 15_000, defaultText: '15', parse: parseTimeout },
     { flags: '--user <user>', description: 'account name for AUTH (PLAIN or LOGIN, only over TLS)' },
+    { flags: '--auth-mech <mech>', description: 'use this AUTH mechanism, PLAIN or LOGIN (what your mail program uses; Outlook uses LOGIN)', parse: parseMech, defaultText: 'PLAIN if offered, else LOGIN' },
     { flags: '--password-file <file>', description: 'read the password from the first line of FILE (mode 0600); else OMR_PASSWORD or a prompt' },
     { flags: '--from <addr>', description: 'envelope sender for MAIL FROM (with --to)' },
     { flags: '--to <addr>', description: 'recipient for RCPT TO (with --from)' },

@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
 import { shQuoteAlways, userColonPassword } from '../escape.js';
-import { caFile, header, lanListen, lanReminder, needPassword, reminder } from '../common.js';
+import { caFile, header, lanListen, lanReminder, loopbackListen, needPassword, reminder } from '../common.js';
 import type { Answers, Endpoint, Generated } from '../types.js';
 
 /** Exim lists use ':' as separator, so IPv6 colons are doubled. */
@@ -21,7 +21,7 @@ export function exim4(a: Answers): Generated {
   const password = needPassword(a);
   if (isIP(a.smarthost.host) === 6) throw new UsageError('exim4: give the smarthost as a host name, not an IPv6 literal');
   const split = a.eximSplit === true;
-  const ifaces = [{ host: '127.0.0.1', port: 25 }, ...lanListen(a)].map(eximInterface);
+  const ifaces = [...loopbackListen(a), ...lanListen(a)].map(eximInterface);
   const vars: Array<[string, string]> = [
     ['dc_eximconfig_configtype', 'smarthost'],
     ['dc_other_hostnames', ''],

@@ -29,7 +29,7 @@ export function hmailserver(a: Answers): Generated {
       `$r = $app.Settings.SecurityRanges.Add()`,
       `$r.Name = ${psQuote(`OMR LAN ${i + 1}`)}; $r.LowerIP = '${lo}'; $r.UpperIP = '${hi}'; $r.Priority = 20`,
       '$r.AllowSMTPConnections = $true; $r.AllowDeliveryFromLocalToRemote = $true',
-      '$r.AllowDeliveryFromRemoteToRemote = $true; $r.RequireSMTPAuthLocalToRemote = $false; $r.RequireSMTPAuthRemoteToRemote = $false',
+      '$r.AllowDeliveryFromRemoteToRemote = $true; $r.RequireSMTPAuthLocalToExternal = $false; $r.RequireSMTPAuthExternalToExternal = $false',
       '$r.Save()',
     ].join('\n');
   });
@@ -51,12 +51,13 @@ export function hmailserver(a: Answers): Generated {
     `$s.SMTPRelayerConnectionSecurity = ${security}`,
     '$s.VerifyRemoteSslCertificate = $true',
     `$s.MaxSMTPRecipientsInBatch = 100`,
-    `$s.MaxNumberOfDeliveryThreads = ${a.maxConnections}`,
+    `$s.MaxDeliveryThreads = ${a.maxConnections}`,
     `$s.HostName = ${psQuote(a.hostname)}`,
     '# Only the LAN may relay without authentication; the Internet range must require it.',
     ...ranges,
-    "$inet = $s.SecurityRanges.ItemByName('Internet')",
-    'if ($inet) { $inet.AllowDeliveryFromLocalToRemote = $false; $inet.AllowDeliveryFromRemoteToRemote = $false; $inet.RequireSMTPAuthLocalToRemote = $true; $inet.RequireSMTPAuthRemoteToRemote = $true; $inet.Save() }',
+    // ItemByName throws when the range does not exist (renamed by the admin).
+    "try { $inet = $s.SecurityRanges.ItemByName('Internet') } catch { $inet = $null; Write-Warning 'No IP range named Internet: check that outsiders must authenticate to relay.' }",
+    'if ($inet) { $inet.AllowDeliveryFromRemoteToRemote = $false; $inet.RequireSMTPAuthLocalToExternal = $true; $inet.RequireSMTPAuthExternalToExternal = $true; $inet.Save() }',
     "Write-Host 'SMTP relayer set. Restart the hMailServer service to apply.'",
     '',
   ].join('\r\n');

@@ -1,6 +1,6 @@
-// nullmailer: /etc/nullmailer/remotes is parsed with shell quoting rules, so every value is
-// single-quoted. nullmailer never listens, so it cannot be an open relay.
-import { shQuote } from '../escape.js';
+// nullmailer: /etc/nullmailer/remotes is parsed with (nearly) shell quoting rules, so every
+// value is single-quoted. nullmailer never listens, so it cannot be an open relay.
+import { nullmailerQuote } from '../escape.js';
 import { header, needPassword, reminder } from '../common.js';
 import type { Answers, Generated } from '../types.js';
 
@@ -10,9 +10,9 @@ export function nullmailer(a: Answers): Generated {
     'smtp',
     `--port=${a.smarthost.port}`,
     a.tls === 'implicit' ? '--tls' : '--starttls',
-    ...(a.ca ? [`--x509cafile=${shQuote(a.ca)}`] : []),
-    `--user=${shQuote(a.user)}`,
-    `--pass=${shQuote(password)}`,
+    ...(a.ca ? [`--x509cafile=${nullmailerQuote(a.ca)}`] : []),
+    `--user=${nullmailerQuote(a.user)}`,
+    `--pass=${nullmailerQuote(password)}`,
   ];
   return {
     server: 'nullmailer',

@@ -2,7 +2,7 @@
 // config itself holds no secret and can be shown and diffed freely.
 import { stringify } from 'yaml';
 import { formatHostPort } from '../../core/parse.js';
-import { header, needPassword, reminder } from '../common.js';
+import { header, isLoopback, lanListen, needPassword, reminder } from '../common.js';
 import type { Answers, Generated } from '../types.js';
 
 export const RELAY_CONFIG = '/etc/omr/relay.yaml';
@@ -11,17 +11,18 @@ export const RELAY_PASSWORD = '/etc/omr/password';
 export function omrRelay(a: Answers): Generated {
   const password = needPassword(a);
   const config: Record<string, unknown> = {
-    listen: [{ host: '127.0.0.1', port: 2525 }, ...a.listen.filter((e) => e.host !== '127.0.0.1')].map(formatHostPort),
+    // Loopback as given with --listen (default 127.0.0.1:2525), then the LAN addresses.
+    listen: [...(a.listen.some(isLoopback) ? a.listen.filter(isLoopback) : [{ host: '127.0.0.1', port: 2525 }]), ...lanListen(a)].map(formatHostPort),
     allow: ['127.0.0.0/8', '::1/128', ...a.lan],
     smarthost: formatHostPort(a.smarthost),
     tls: a.tls,
     ...(a.ca ? { ca: a.ca } : {}),
     user: a.user,
+    hostname: a.hostname,
     'password-file': RELAY_PASSWORD,
     spool: a.spool ?? '/var/spool/omr',
     'max-connections': a.maxConnections,
   };
-  if (a.listen.length && a.listen.every((e) => e.host !== '127.0.0.1')) config.listen = ['127.0.0.1:2525', ...a.listen.map(formatHostPort)];
   const yamlText = `${header('#', a)}\n${stringify(config, { lineWidth: 0 })}`;
   return {
     server: 'omr-relay',

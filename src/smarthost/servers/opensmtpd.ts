@@ -2,7 +2,7 @@
 // smtps://, which also make TLS mandatory and verify the certificate.
 import { isIP } from 'node:net';
 import { assertNoEdgeSpace, userColonPassword } from '../escape.js';
-import { header, lanListen, lanReminder, needPassword, reminder } from '../common.js';
+import { header, lanListen, lanReminder, loopbackListen, needPassword, reminder } from '../common.js';
 import type { Answers, Generated } from '../types.js';
 
 export const OPENSMTPD_SECRETS = '/etc/smtpd/omr-secrets';
@@ -12,13 +12,15 @@ export function opensmtpd(a: Answers): Generated {
   assertNoEdgeSpace('the OpenSMTPD table', 'the password', password);
   const proto = a.tls === 'implicit' ? 'smtps' : 'smtp+tls';
   const host = isIP(a.smarthost.host) === 6 ? `[${a.smarthost.host}]` : a.smarthost.host;
-  const listens = ['listen on 127.0.0.1', ...lanListen(a).map((e) => `listen on ${e.host} port ${e.port}`)];
+  const listens = [...loopbackListen(a), ...lanListen(a)].map((e) => `listen on ${e.host}${e.port === 25 ? '' : ` port ${e.port}`}`);
   const conf = [
     header('#', a),
     'table aliases file:/etc/aliases',
     `table secrets file:${OPENSMTPD_SECRETS}`,
     ...(a.lan.length ? [`table lan { ${a.lan.join(', ')} }`] : []),
-    ...(a.ca ? [`# Trust this CA for the smarthost (matched on the smarthost name).`, `ca ${a.smarthost.host} cert "${a.ca}"`] : []),
+    // OpenSMTPD 6.8 verifies relay certificates against the "*" CA entry when one exists (the
+    // CA named after the host is not consulted for relays: measured), else the system bundle.
+    ...(a.ca ? [`# Trust this CA (instead of the system bundle) for the smarthost certificate.`, `ca "*" cert "${a.ca}"`] : []),
     '',
     '# LAN-only listeners.',
     ...listens,

@@ -3,7 +3,7 @@
 // cache must be off so delivery agents equal connections (OMR refuses the 6th with 421).
 import { isIP } from 'node:net';
 import { userColonPassword } from '../escape.js';
-import { caFile, header, lanListen, lanReminder, needPassword, reminder } from '../common.js';
+import { caFile, header, lanListen, lanReminder, loopbackListen, needPassword, reminder } from '../common.js';
 import type { Answers, Generated } from '../types.js';
 
 export function postfixNexthop(a: Answers): string {
@@ -18,7 +18,7 @@ function postfixNet(cidr: string): string {
 export function postfix(a: Answers): Generated {
   const password = needPassword(a);
   const relayhost = postfixNexthop(a);
-  const interfaces = ['127.0.0.1', ...lanListen(a).map((e) => e.host)];
+  const interfaces = [...loopbackListen(a), ...lanListen(a)].map((e) => e.host);
   const mainCf = [
     header('#', a),
     `myhostname = ${a.hostname}`,
@@ -43,7 +43,7 @@ export function postfix(a: Answers): Generated {
     '',
   ].join('\n');
   const warnings: string[] = [];
-  if (lanListen(a).some((e) => e.port !== 25))
+  if (a.listen.some((e) => e.port !== 25))
     warnings.push('Postfix listens on port 25 (master.cf service "smtp"); the port in --listen is not applied.');
   return {
     server: 'postfix',

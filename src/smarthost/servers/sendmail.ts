@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
 import { assertToken, sendmailB64 } from '../escape.js';
-import { caFile, header, lanListen, lanReminder, needPassword, reminder } from '../common.js';
+import { caFile, header, lanListen, lanReminder, loopbackListen, needPassword, reminder } from '../common.js';
 import type { Answers, Generated } from '../types.js';
 
 /** 192.168.1.0/24 -> "192.168.1"; only whole-octet IPv4 prefixes are expressible. */
@@ -21,7 +21,7 @@ export function sendmail(a: Answers): Generated {
   assertToken('the user name', a.user);
   if (a.tls === 'implicit') throw new UsageError('sendmail: implicit TLS (465) is not supported by this generator; use --tls starttls (port 587)');
   const host = a.smarthost.host;
-  const daemons = lanListen(a).map((e) => `DAEMON_OPTIONS(\`Family=inet, Name=MTA-${e.host}, Port=${e.port}, Addr=${e.host}')dnl`);
+  const daemons = [...loopbackListen(a), ...lanListen(a)].map((e) => `DAEMON_OPTIONS(\`Family=${e.host.includes(':') ? 'inet6' : 'inet'}, Name=MTA-${e.host}, Port=${e.port}, Addr=${e.host}')dnl`);
   const mc = [
     header('dnl #', a),
     `define(\`SMART_HOST', \`[${host}]')dnl`,
@@ -34,7 +34,6 @@ export function sendmail(a: Answers): Generated {
     "define(`confCACERT_PATH', `/etc/ssl/certs')dnl",
     `define(\`confMAX_DAEMON_CHILDREN', \`20')dnl`,
     `define(\`confTO_IDENT', \`0')dnl`,
-    "DAEMON_OPTIONS(`Family=inet, Name=MTA-v4, Port=smtp, Addr=127.0.0.1')dnl",
     ...daemons,
     '',
   ].join('\n');
@@ -43,7 +42,7 @@ export function sendmail(a: Answers): Generated {
     '# Relay only for this host and the LAN; require a verified certificate from the smarthost.',
     'Connect:127.0.0.1\tRELAY',
     ...a.lan.map((c) => `Connect:${accessPrefix(c)}\tRELAY`),
-    `TLS_Srv:${host}\tENCR:128+VERIFY`,
+    `TLS_Srv:${host}\tVERIFY:128`,
     `Try_TLS:${host}\tYES`,
     '',
   ].join('\n');
@@ -64,6 +63,9 @@ export function sendmail(a: Answers): Generated {
       reminder(a, 'grep DS /etc/mail/sendmail.cf shows the smarthost'),
     ],
     checks: [{ text: 'sendmail -d0.1 -bv root', command: ['sendmail', '-d0.1', '-bv', 'root'] }],
-    warnings: ['Sendmail must be built with SASL and STARTTLS (sendmail -d0.1 lists SASLv2 and STARTTLS); on Debian install sasl2-bin and libsasl2-modules.'],
+    warnings: [
+      'Sendmail must be built with SASL and STARTTLS (sendmail -d0.1 lists SASLv2 and STARTTLS); on Debian install sasl2-bin and libsasl2-modules.',
+      "The access map is read only with FEATURE(`access_db') in sendmail.mc (Debian's default has it).",
+    ],
   };
 }

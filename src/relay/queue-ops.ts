@@ -1,0 +1,167 @@
+// What `omr queue` does, with or without a running relay. Records outside active/ are changed
+// only by rename (atomic; the loser of a race sees ENOENT and looks again); a message the relay
+// is working on (active/) is handed to the relay as a control request, applied after the attempt.
+import { stat } from 'node:fs/promises';
+import { readHeaderBlock } from './bounce.js';
+import { runningPid, sendControl } from './control.js';
+import { Spool } from './spool.js';
+import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
+
+export interface QueueMessage {
+  id: string;
+  state: QueueState;
+  sender: string;
+  recipients: Array<{ address: string; status: string; lastReply: string | null }>;
+  size: number;
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastReply: string | null;
+  client: string;
+}
+
+export interface OpResult {
+  /** Done now. */
+  done: string[];
+  /** Handed to the running relay (message in flight): applied after the current attempt. */
+  requested: string[];
+  notFound: string[];
+}
+
+export class NoSpoolError extends Error {}
+
+/** Opens an existing spool (never creates one: a typo must not make an empty queue). */
+export async function openSpool(root: string): Promise<{ spool: Spool; relayPid?: number }> {
+  const st = await stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new NoSpoolError(`no relay spool at ${root}`);
+  return { spool: new Spool(root), relayPid: await runningPid(root) };
+}
+
+async function toMessage(spool: Spool, state: QueueState, rec: QueueRecord): Promise<QueueMessage> {
+  let next: string | null = rec.nextAttemptAt;
+  if (state === 'hold') next = null;
+  else if (state === 'deferred') {
+    const st = await stat(spool.recordPath('deferred', rec.id)).catch(() => undefined);
+    if (st) next = new Date(Math.max(st.mtimeMs, Date.parse(rec.createdAt))).toISOString();
+  }
+  return {
+    id: rec.id, state, sender: rec.sender, size: rec.size, createdAt: rec.createdAt, attempts: rec.attempts,
+    nextAttemptAt: next, lastReply: rec.lastReply ?? null, client: rec.client,
+    recipients: rec.recipients.map((r) => ({ address: r.address, status: r.status, lastReply: r.lastReply ?? null })),
+  };
+}
+
+/** Reads one record wherever it is now (it may move while we look). */
+export async function findMessage(spool: Spool, id: string): Promise<{ state: QueueState; record: QueueRecord } | undefined> {
+  for (let tries = 0; tries < 3; tries++) {
+    const state = await spool.locate(id);
+    if (!state || state === 'corrupt') return undefined;
+    try {
+      return { state, record: await spool.readRecord(state, id) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return undefined;
+}
+
+export async function listMessages(spool: Spool): Promise<QueueMessage[]> {
+  const out: QueueMessage[] = [];
+  for (const state of QUEUE_STATES) {
+    for (const id of await spool.ids(state)) {
+      try {
+        out.push(await toMessage(spool, state, await spool.readRecord(state, id)));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          const found = await findMessage(spool, id);
+          if (found && !out.some((m) => m.id === id)) out.push(await toMessage(spool, found.state, found.record));
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+export async function showMessage(spool: Spool, id: string): Promise<(QueueMessage & { headers: string }) | undefined> {
+  const found = await findMessage(spool, id);
+  if (!found) return undefined;
+  const headers = await readHeaderBlock(spool.bodyPath(id), 16 * 1024).catch(() => '');
+  return { ...(await toMessage(spool, found.state, found.record)), helo: found.record.helo, headers } as QueueMessage & { headers: string };
+}
+
+/** Ids of queued messages from one LAN client (for hold/release --client). */
+export async function idsByClient(spool: Spool, client: string, states: readonly QueueState[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const state of states)
+    for (const id of await spool.ids(state)) {
+      const rec = await spool.readRecord(state, id).catch(() => undefined);
+      if (rec && rec.client === client) out.push(id);
+    }
+  return out;
+}
+
+type Mover = (spool: Spool, id: string, state: QueueState) => Promise<'done' | 'skip'>;
+
+async function eachId(spool: Spool, ids: string[], relayPid: number | undefined, activeOp: 'hold' | 'delete' | undefined, fn: Mover): Promise<OpResult> {
+  const res: OpResult = { done: [], requested: [], notFound: [] };
+  for (const id of ids) {
+    let outcome: 'done' | 'requested' | 'notFound' = 'notFound';
+    // A record can move under us (the relay picks it up): look again, at most three times.
+    for (let tries = 0; tries < 3; tries++) {
+      const state = await spool.locate(id);
+      if (!state || state === 'corrupt') break;
+      if (state === 'active' && relayPid !== undefined) {
+        if (activeOp) outcome = 'requested';
+        break;
+      }
+      if ((await fn(spool, id, state)) === 'done') {
+        outcome = 'done';
+        break;
+      }
+    }
+    res[outcome].push(id);
+  }
+  if (relayPid !== undefined) {
+    if (res.requested.length && activeOp) await sendControl(spool.root, { op: activeOp, ids: res.requested });
+    await sendControl(spool.root, { op: 'rescan' });
+  }
+  return res;
+}
+
+export async function deleteMessages(spool: Spool, ids: string[], relayPid?: number): Promise<OpResult> {
+  return eachId(spool, ids, relayPid, 'delete', async (s, id, state) => ((await s.remove(id, state)) ? 'done' : 'skip'));
+}
+
+export async function holdMessages(spool: Spool, ids: string[], relayPid?: number): Promise<OpResult> {
+  return eachId(spool, ids, relayPid, 'hold', async (s, id, state) => {
+    if (state === 'hold') return 'done';
+    return (await s.move(id, state, 'hold', true)) ? 'done' : 'skip';
+  });
+}
+
+/** Released mail goes to incoming/: due at once. */
+export async function releaseMessages(spool: Spool, ids: string[], relayPid?: number): Promise<OpResult> {
+  return eachId(spool, ids, relayPid, undefined, async (s, id, state) => {
+    if (state !== 'hold') return 'skip';
+    return (await s.move(id, 'hold', 'incoming', true)) ? 'done' : 'skip';
+  });
+}
+
+/** Makes deferred mail due now; a running relay also clears its backoff and any pause. */
+export async function flushMessages(spool: Spool, ids: string[] | undefined, relayPid?: number): Promise<OpResult> {
+  const res: OpResult = { done: [], requested: [], notFound: [] };
+  const targets = ids ?? (await spool.ids('deferred'));
+  const now = Date.now();
+  for (const id of targets) {
+    try {
+      await spool.setDue('deferred', id, now);
+      res.done.push(id);
+    } catch {
+      const state = await spool.locate(id);
+      if (state === 'incoming' || state === 'active') res.done.push(id);
+      else res.notFound.push(id);
+    }
+  }
+  if (relayPid !== undefined) await sendControl(spool.root, { op: 'flush', ids });
+  return res;
+}

@@ -1,0 +1,101 @@
+// Wires the relay together: spool, scheduler, one receiver per listen address. The CLI command
+// and the tests both start the relay through startRelay().
+import type { AddressInfo } from 'node:net';
+import type { SMTPServer } from 'smtp-server';
+import type { Logger } from '../core/logger.js';
+import { formatHostPort, type HostPort } from '../core/parse.js';
+import { removePid, runningPid, writePid } from './control.js';
+import { ClientPolicy, SessionCounter } from './policy.js';
+import { createReceiver } from './receive.js';
+import { Scheduler } from './scheduler.js';
+import { Spool } from './spool.js';
+import type { RelayHooks, RelayOptions } from './types.js';
+
+export interface RunningRelay {
+  addresses: HostPort[];
+  spool: Spool;
+  scheduler: Scheduler;
+  /** Graceful: stop accepting, let sessions finish, finish or return in-flight work. */
+  stop(): Promise<void>;
+}
+
+export class RelayStartError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
+export function startupWarnings(opts: RelayOptions): string[] {
+  const w: string[] = [];
+  if (opts.allowPublicClients)
+    w.push('DANGER: --allow-public-clients is on: addresses outside private ranges that --allow admits can relay through your OMR account. An open relay gets the account suspended.');
+  const pub = ClientPolicy.publicEntries(opts.allow);
+  if (pub.length && !opts.allowPublicClients) w.push(`--allow ${pub.join(', ')} covers public addresses; those sources are still refused (no --allow-public-clients)`);
+  if (opts.maxConnections > 5) w.push(`--max-connections ${opts.maxConnections} is above OMR's limit of 5 sessions per account; expect 421 replies`);
+  if (opts.tls === 'none' && opts.user) w.push('--tls none: the smarthost connection is plaintext, so AUTH is never sent and --user is ignored');
+  return w;
+}
+
+export async function startRelay(opts: RelayOptions, logger: Logger, hooks: RelayHooks = {}): Promise<RunningRelay> {
+  const spool = new Spool(opts.spool);
+  try {
+    await spool.init();
+  } catch (e) {
+    throw new RelayStartError(`cannot use spool ${opts.spool}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'Create it writable for this user, or choose another --spool.');
+  }
+  const other = await runningPid(spool.root);
+  if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`, 'Stop the other relay, or give this one its own --spool.');
+  await writePid(spool.root);
+  for (const w of startupWarnings(opts)) logger.warn(w);
+  const scheduler = new Scheduler(opts, spool, logger, hooks);
+  await scheduler.start();
+  const sessions = new SessionCounter(opts.sessionsPerClient);
+  const servers: SMTPServer[] = [];
+  const addresses: HostPort[] = [];
+  try {
+    for (const l of opts.listen) {
+      const server = createReceiver({ opts, spool, logger, sessions, hooks, onQueued: (m) => scheduler.enqueue(m.record.id) });
+      await listen(server, l);
+      servers.push(server);
+      const a = server.server.address() as AddressInfo;
+      addresses.push({ host: a.address, port: a.port });
+    }
+  } catch (e) {
+    await Promise.all(servers.map(closeServer));
+    await scheduler.stop(1000);
+    await removePid(spool.root);
+    throw e;
+  }
+  logger.info('relay listening', {
+    listen: addresses.map(formatHostPort).join(','), smarthost: formatHostPort(opts.smarthost), tls: opts.tls, spool: spool.root, maxConnections: opts.maxConnections,
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    addresses,
+    spool,
+    scheduler,
+    stop: () =>
+      (stopped ??= (async () => {
+        logger.info('relay stopping: no new sessions, finishing in-flight work');
+        await Promise.all(servers.map(closeServer));
+        await scheduler.stop();
+        await removePid(spool.root);
+        logger.info('relay stopped', { ...(await spool.counts()) });
+      })()),
+  };
+}
+
+function listen(server: SMTPServer, at: HostPort): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onErr = (e: Error): void => reject(e);
+    server.server.once('error', onErr);
+    server.listen(at.port, at.host, () => {
+      server.server.off('error', onErr);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: SMTPServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,331 @@
+// The queue manager (Postfix's qmgr): keeps only a bounded active set in memory, hands messages
+// to at most `window.current` lanes (<= --max-connections upstream sessions, idle ones included),
+// and files each result: done, deferred with backoff, DSN, or a paused queue.
+import { watch, type FSWatcher } from 'node:fs';
+import type { Logger } from '../core/logger.js';
+import { ConcurrencyWindow, retryDelay } from './backoff.js';
+import { queueBounce } from './bounce.js';
+import { takeControl, writeStatusFile, type ControlRequest } from './control.js';
+import { LanePool, type Lane } from './deliver.js';
+import { applyResult, isOpen, type Applied } from './outcome.js';
+import { recoverSpool } from './recover.js';
+import type { Spool } from './spool.js';
+import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
+
+export interface UpstreamStatus {
+  state: 'ok' | 'backing-off' | 'paused';
+  reason?: string;
+  until?: string;
+  concurrency: number;
+  lanes: number;
+  inFlight: number;
+}
+
+export class Scheduler {
+  private readonly incoming = new Set<string>();
+  private readonly deferred = new Map<string, number>();
+  private readonly ready: QueueRecord[] = [];
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly pendingOps = new Map<string, 'hold' | 'delete'>();
+  private readonly lanes: LanePool;
+  readonly window: ConcurrencyWindow;
+  private pausedUntil = 0;
+  private pauseReason?: string;
+  private notBefore = 0;
+  private throttleReason?: string;
+  private timer?: NodeJS.Timeout;
+  private watcher?: FSWatcher;
+  private stopping = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private kicked = false;
+  private ticks = 0;
+
+  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}) {
+    this.window = new ConcurrencyWindow(opts.maxConnections);
+    this.lanes = new LanePool(opts);
+  }
+
+  async start(): Promise<void> {
+    await recoverSpool(this.spool, this.logger);
+    await this.rescan();
+    try {
+      this.watcher = watch(this.spool.dir('control'), () => void this.handleControl());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      /* polling below still works */
+    }
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref?.();
+    this.kick();
+  }
+
+  /** A freshly committed message from the receiver. */
+  enqueue(id: string): void {
+    if (this.stopping) return;
+    this.incoming.add(id);
+    this.kick();
+  }
+
+  status(): UpstreamStatus {
+    const now = Date.now();
+    const base = { concurrency: this.window.current, lanes: this.lanes.size, inFlight: this.inFlight.size };
+    if (this.pausedUntil > now) return { state: 'paused', reason: this.pauseReason, until: new Date(this.pausedUntil).toISOString(), ...base };
+    if (this.notBefore > now || this.window.current < this.window.max) return { state: 'backing-off', reason: this.throttleReason, until: this.notBefore > now ? new Date(this.notBefore).toISOString() : undefined, ...base };
+    return { state: 'ok', ...base };
+  }
+
+  counts(): Record<'incoming' | 'deferred' | 'active', number> {
+    return { incoming: this.incoming.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
+  }
+
+  /** spool/status.json: what `omr relay status` shows about a running relay (best effort). */
+  writeStatus(): Promise<void> {
+    return writeStatusFile(this.spool.root, { pid: process.pid, updatedAt: new Date().toISOString(), upstream: this.status(), waiting: this.counts() });
+  }
+
+  /** Stops picking new work, waits (bounded) for in-flight deliveries, leaves the spool consistent. */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.watcher?.close();
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => (t = setTimeout(r, graceMs)))]);
+    clearTimeout(t);
+    for (const rec of this.ready.splice(0)) await this.spool.move(rec.id, 'active', 'incoming').catch(() => undefined);
+    this.lanes.closeAll();
+  }
+
+  kick(): void {
+    if (this.kicked || this.stopping) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      void this.pump();
+    });
+  }
+
+  private tick(): void {
+    if (++this.ticks % 2 === 0) void this.handleControl();
+    if (this.ticks % 5 === 0) void this.writeStatus();
+    if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick(), (e) => this.logger.error('rescan failed', { error: e }));
+    this.kick();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        await this.fill();
+        this.dispatch();
+      } while (this.pumpAgain && !this.stopping);
+    } catch (e) {
+      this.logger.error('scheduler error', { error: e });
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private isPaused(now: number): boolean {
+    if (this.pausedUntil === 0) return false;
+    if (this.pausedUntil > now) return true;
+    // Pause over: probe with a single connection; another AUTH failure pauses again.
+    this.pausedUntil = 0;
+    this.window.current = 1;
+    this.logger.warn('queue resumed after pause, probing with one connection', { reason: this.pauseReason });
+    return false;
+  }
+
+  private pickNext(now: number): [string, QueueState] | undefined {
+    for (const id of this.incoming) return [id, 'incoming'];
+    for (const [id, due] of this.deferred) if (due <= now) return [id, 'deferred'];
+    return undefined;
+  }
+
+  /** Loads due messages into the bounded active set (claiming each by rename into active/). */
+  private async fill(): Promise<void> {
+    const now = Date.now();
+    if (this.isPaused(now)) return;
+    while (!this.stopping && this.ready.length + this.inFlight.size < this.opts.maxActive) {
+      const next = this.pickNext(now);
+      if (!next) return;
+      const [id, state] = next;
+      if (state === 'incoming') this.incoming.delete(id);
+      else this.deferred.delete(id);
+      if (!(await this.spool.move(id, state, 'active'))) continue;
+      try {
+        this.ready.push(await this.spool.readRecord('active', id));
+      } catch (e) {
+        this.logger.error('corrupt queue file moved aside', { id, error: e });
+        await this.spool.quarantine(id, 'active').catch(() => undefined);
+      }
+    }
+  }
+
+  private dispatch(): void {
+    const now = Date.now();
+    this.lanes.trim(this.window.current);
+    if (this.stopping || this.isPaused(now) || now < this.notBefore) return;
+    const gate = this.ready.length ? this.hooks.sendGate?.() : undefined;
+    if (gate && gate.waitMs > 0) {
+      this.notBefore = now + gate.waitMs;
+      this.throttleReason = gate.reason;
+      this.logger.info('sending held back', { reason: gate.reason, untilMs: gate.waitMs });
+      return;
+    }
+    while (this.ready.length) {
+      const lane = this.lanes.acquire(this.window.current);
+      if (!lane) return;
+      const rec = this.ready.shift()!;
+      lane.busy = true;
+      const p = this.deliver(lane, rec)
+        .catch((e) => this.logger.error('delivery bookkeeping failed', { id: rec.id, error: e }))
+        .finally(() => {
+          this.inFlight.delete(rec.id);
+          this.kick();
+        });
+      this.inFlight.set(rec.id, p);
+    }
+  }
+
+  private async deliver(lane: Lane, rec: QueueRecord): Promise<void> {
+    const open = rec.recipients.filter(isOpen);
+    if (open.length === 0) {
+      lane.busy = false;
+      await this.spool.remove(rec.id, 'active');
+      return;
+    }
+    if (!(await this.spool.hasBody(rec.id))) {
+      lane.busy = false;
+      this.logger.error('queue file without a body moved to corrupt', { id: rec.id });
+      return this.spool.quarantine(rec.id, 'active');
+    }
+    const started = Date.now();
+    const res = await lane.send(rec.sender, open.map((r) => r.address), this.spool.openBody(rec.id));
+    const applied = applyResult(rec, res, this.opts);
+    const fields = {
+      id: rec.id, client: rec.client || undefined, sender: rec.sender || '<>', rcpts: open.length, size: rec.size,
+      attempt: applied.record.attempts, outcome: applied.step, rule: applied.rule, reply: applied.reply, lane: lane.id,
+      durationMs: Date.now() - started,
+    };
+    if (applied.step === 'done' && applied.rule === 'delivered') this.logger.info('delivery', fields);
+    else this.logger.warn('delivery', fields);
+    this.hooks.onAttempt?.(applied.record, { step: applied.step, rule: applied.rule, reply: applied.reply, accepted: res.accepted.length });
+    await this.settle(rec, applied, res.accepted.length > 0);
+  }
+
+  private async settle(orig: QueueRecord, a: Applied, anyAccepted: boolean): Promise<void> {
+    const now = Date.now();
+    let rec = a.record;
+    if (anyAccepted) this.window.onSuccess();
+    if (a.step === 'pause') {
+      this.pause(a.reply, now);
+      rec = { ...orig, lastReply: a.reply, nextAttemptAt: new Date(this.pausedUntil).toISOString() };
+    } else if (a.step === 'throttle') {
+      this.window.onThrottle();
+      this.throttleReason = a.reply;
+      // Short global cooldown (jittered) so lanes do not hammer a busy smarthost in lockstep.
+      this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 5000), maxMs: 5000, jitter: 0.5 });
+      this.logger.warn('upstream busy: lowering concurrency and backing off', { reply: a.reply, concurrency: this.window.current });
+    }
+    if (a.dsnDue.length) rec = await this.notify(rec, a.dsnDue);
+    const op = this.pendingOps.get(rec.id);
+    this.pendingOps.delete(rec.id);
+    if (op === 'delete' || a.step === 'done') {
+      await this.spool.remove(rec.id, 'active');
+      return;
+    }
+    const target = op === 'hold' ? 'hold' : 'deferred';
+    await this.spool.writeRecord(target, rec);
+    await this.spool.unlinkRecord('active', rec.id);
+    if (target === 'deferred' && !this.stopping) this.deferred.set(rec.id, Date.parse(rec.nextAttemptAt));
+  }
+
+  private pause(reason: string, now: number): void {
+    const first = this.pausedUntil <= now;
+    this.pausedUntil = now + this.opts.authPauseMs;
+    this.pauseReason = reason;
+    this.lanes.trim(0);
+    void this.parkReady(this.pausedUntil).catch((e) => this.logger.error('parking the active set failed', { error: e }));
+    if (first)
+      this.logger.error('QUEUE PAUSED: the smarthost refused our account; no mail is bounced, fix the credentials then run `omr queue flush`', {
+        reply: reason,
+        until: new Date(this.pausedUntil).toISOString(),
+      });
+  }
+
+  /** While paused, loaded-but-unsent messages go back to deferred/ (due when the pause ends). */
+  private async parkReady(due: number): Promise<void> {
+    for (const rec of this.ready.splice(0)) {
+      if (await this.spool.move(rec.id, 'active', 'deferred')) {
+        await this.spool.setDue('deferred', rec.id, due).catch(() => undefined);
+        this.deferred.set(rec.id, due);
+      }
+    }
+  }
+
+  private async notify(rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<QueueRecord> {
+    const { record, dsnId } = await queueBounce(this.spool, this.opts.hostname, this.logger, rec, failed);
+    if (dsnId) this.enqueue(dsnId);
+    return record;
+  }
+
+  /** Rebuilds the waiting index from disk (after `omr queue` moved things, and periodically). */
+  private async rescan(): Promise<void> {
+    const entries = await this.spool.scan();
+    this.incoming.clear();
+    this.deferred.clear();
+    for (const e of entries) {
+      if (this.inFlight.has(e.id) || this.ready.some((r) => r.id === e.id)) continue;
+      if (e.state === 'incoming') this.incoming.add(e.id);
+      else this.deferred.set(e.id, e.due);
+    }
+  }
+
+  private controlBusy = false;
+  private async handleControl(): Promise<void> {
+    if (this.controlBusy || this.stopping) return;
+    this.controlBusy = true;
+    try {
+      for (const req of await takeControl(this.spool.root)) await this.apply(req);
+    } catch (e) {
+      this.logger.error('control request failed', { error: e });
+    } finally {
+      this.controlBusy = false;
+    }
+  }
+
+  private async apply(req: ControlRequest): Promise<void> {
+    await this.rescan();
+    if (req.op === 'flush') {
+      const ids = req.ids ?? [...this.deferred.keys()];
+      for (const id of ids) if (this.deferred.has(id)) this.deferred.set(id, 0);
+      if (this.pausedUntil || this.notBefore) this.logger.warn('flush: pause and backoff cleared by operator');
+      this.pausedUntil = 0;
+      this.notBefore = 0;
+      this.window.current = this.window.max;
+      this.logger.info('flush requested', { messages: ids.length });
+    } else if (req.op === 'hold' || req.op === 'delete') {
+      for (const id of req.ids ?? []) await this.applyToActive(id, req.op);
+    }
+    this.kick();
+  }
+
+  /** hold/delete for a message the relay currently owns: now if waiting, after the attempt if in flight. */
+  private async applyToActive(id: string, op: 'hold' | 'delete'): Promise<void> {
+    if (this.inFlight.has(id)) {
+      this.pendingOps.set(id, op);
+      return;
+    }
+    const i = this.ready.findIndex((r) => r.id === id);
+    if (i === -1) return;
+    this.ready.splice(i, 1);
+    if (op === 'delete') await this.spool.remove(id, 'active');
+    else await this.spool.move(id, 'active', 'hold', true);
+  }
+}
