@@ -237,7 +237,9 @@ export class Scheduler {
     const op = this.pendingOps.get(rec.id);
     this.pendingOps.delete(rec.id);
     if (op === 'delete' || a.step === 'done') {
-      await this.spool.remove(rec.id, 'active');
+      // Delivered: no directory fsync (a power cut can at worst cause one duplicate, as with
+      // Postfix, which does not fsync after removing a queue file); deleted: durable.
+      await this.spool.remove(rec.id, 'active', op === 'delete');
       return;
     }
     const target = op === 'hold' ? 'hold' : 'deferred';
