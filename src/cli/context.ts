@@ -2,17 +2,9 @@
 import { createLogger, type LogFormat } from '../core/logger.js';
 import type { CommandContext } from './spec.js';
 
-export interface ContextInput {
-  command: string;
-  json: boolean;
-  verbose: boolean;
-  quiet: boolean;
-  strict: boolean;
-  color: boolean;
-  env: NodeJS.ProcessEnv;
-  signal: AbortSignal;
+/** The flags and services main.ts parsed, as the context exposes them; makeContext adds the rest. */
+export interface ContextInput extends Pick<CommandContext, 'command' | 'json' | 'verbose' | 'quiet' | 'strict' | 'color' | 'env' | 'signal' | 'given'> {
   reloaders: Array<() => void>;
-  given: (optionName: string) => boolean;
   /** ora's default export, loaded only when spinners are possible. */
   ora?: typeof import('ora').default;
 }

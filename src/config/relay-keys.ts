@@ -1,11 +1,10 @@
 // The relay's settings, declared once. This table drives the config file schema, the
 // `omr relay start` flags (--<key>), the OMR_<KEY> environment variables, `omr config check`
 // and the omr.conf(5) man page.
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { hostname as osHostname } from 'node:os';
 import { parseDuration, parseHostPort, parseSize, parsePositiveInt, type HostPort } from '../core/parse.js';
 import { parseRateList, type RateLimit } from '../core/rate.js';
+import { normaliseCidr } from '../core/address.js';
 
 export type KeyType = 'string' | 'path' | 'int' | 'bool' | 'size' | 'duration' | 'hostport' | 'hostport-list' | 'cidr-list' | 'enum' | 'rate';
 
@@ -52,6 +51,7 @@ export const RELAY_KEYS: readonly ConfigKey[] = [
   { key: 'quota-hour', type: 'int', min: 1, valueName: 'n', description: 'Send at most N messages an hour upstream (set just below the OMR account quota).' },
   { key: 'quota-month', type: 'int', min: 1, valueName: 'n', description: 'Send at most N messages a calendar month upstream.' },
   { key: 'client-rate', type: 'rate', default: parseRateList('60/min,600/hour'), defaultText: '60/min,600/hour', valueName: 'limits', description: 'Messages per LAN client, e.g. 60/min,600/hour; over it the client gets 4xx (off disables).' },
+  { key: 'client-recipient-rate', type: 'rate', default: parseRateList('600/min,3000/hour'), defaultText: '600/min,3000/hour', valueName: 'limits', description: 'Recipients per LAN client, counted at RCPT TO; over it the client gets 452 and retries the rest later (off disables).' },
   { key: 'dedupe-window', type: 'duration', default: 600_000, defaultText: '10m', valueName: 'duration', description: 'Acknowledge but do not deliver again a message resent within this window (0 turns it off).' },
 ];
 
@@ -90,21 +90,17 @@ export interface RelayConfig {
   quotaHour?: number;
   quotaMonth?: number;
   clientRate: RateLimit[];
+  clientRecipientRate: RateLimit[];
   dedupeWindow: number;
 }
 
+/** Canonical CIDR text for an --allow entry (a bare address is a /32 or /128 host). */
 export function parseCidr(text: string): string {
-  const t = text.trim();
   try {
-    if (t.includes('/')) {
-      const [addr, bits] = ipaddr.parseCIDR(t);
-      return `${addr.toString()}/${bits}`;
-    }
-    if (isIP(t)) return `${ipaddr.parse(t).toString()}/${isIP(t) === 4 ? 32 : 128}`;
+    return normaliseCidr(text);
   } catch {
-    /* fall through */
+    throw new Error(`"${text.trim()}" is not a network in CIDR form (e.g. 192.168.1.0/24 or fd00::/8)`);
   }
-  throw new Error(`"${t}" is not a network in CIDR form (e.g. 192.168.1.0/24 or fd00::/8)`);
 }
 
 function parseBool(text: string): boolean {

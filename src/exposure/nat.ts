@@ -2,7 +2,7 @@
 // router reports over UPnP. CGNAT (100.64/10) on the WAN side means the ISP's NAT sits in front:
 // inbound connections cannot reach the office at all, whatever the router forwards.
 import { networkInterfaces } from 'node:os';
-import { addressRange } from './scope.js';
+import { addressRange } from '../core/address.js';
 
 export type NatPosition = 'direct' | 'nat' | 'double-nat' | 'cgnat' | 'unknown';
 

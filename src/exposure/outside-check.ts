@@ -3,7 +3,7 @@
 import { lookup } from 'node:dns/promises';
 import type { Check, CommandResult } from '../core/result.js';
 import { probePort, type PortExposure, type PortProbe } from './outside.js';
-import { addressRange } from './scope.js';
+import { addressRange } from '../core/address.js';
 
 export interface OutsideOptions {
   target: string;

@@ -1,7 +1,7 @@
 // Outside mode, one port: TCP connect (refused / filtered / open), banner, EHLO, VRFY/EXPN,
 // optional STARTTLS, then the relay battery (MAIL FROM + RCPT TO + RSET per variant, never DATA,
 // stop at the first 530). Returns facts; verdicts and checks are made in outside-checks.ts.
-import { SmtpDialog, type SmtpReply } from './smtp-dialog.js';
+import { SmtpSession, type SmtpReply, type SmtpSessionError, type TranscriptEvent } from '../probe/smtp-session.js';
 import { relayVariants, serverNameFromGreeting, type RelayVariant } from './relay-variants.js';
 
 export type TcpState = 'open' | 'refused' | 'filtered' | 'error';
@@ -43,52 +43,80 @@ export interface ProbeOptions {
 
 const SESSION_BUDGET_FACTOR = 6;
 
+/** Sends one command and waits (bounded) for its reply. */
+type Send = (command: string) => Promise<SmtpReply>;
+
 function line(r: SmtpReply): string {
-  return r.lines.join(' / ');
+  return r.raw.join(' / ');
 }
 
-function classifyConnectError(e: NodeJS.ErrnoException): TcpState {
-  if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET') return 'refused';
-  if (['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'EPERM'].includes(e.code ?? '')) return 'filtered';
+function classifyConnectError(code: string | undefined): TcpState {
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return 'refused';
+  if (['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'EPERM'].includes(code ?? '')) return 'filtered';
   return 'error';
+}
+
+/**
+ * TCP connect, then for implicit TLS the handshake. Certificates are NOT verified: the probe only
+ * asks whether the service answers and what it accepts; it never sends credentials or message data.
+ * A TLS failure rejects with tcpConnected set, to tell it from a refused or filtered port.
+ */
+async function open(opts: ProbeOptions, implicitTls: boolean, transcript: string[]): Promise<SmtpSession> {
+  // host is the IP: no SNI, and no name a certificate could be judged against.
+  const session = await SmtpSession.connect({ host: opts.ip, port: opts.port, timeoutMs: opts.timeoutMs });
+  session.on('transcript', (e: TranscriptEvent) => {
+    if (e.dir !== 'info') transcript.push(`${e.dir === 'send' ? '->' : '<-'} ${e.line}`);
+  });
+  if (implicitTls) {
+    try {
+      await session.upgradeTls({ timeoutMs: opts.timeoutMs, verify: false });
+    } catch (e) {
+      session.close();
+      throw Object.assign(e as Error, { tcpConnected: true });
+    }
+  }
+  return session;
 }
 
 export async function probePort(opts: ProbeOptions): Promise<PortProbe> {
   const implicitTls = opts.implicitTls ?? opts.port === 465;
   const probe: PortProbe = { port: opts.port, tcp: 'error', tls: implicitTls ? 'implicit' : 'none', capabilities: [], exposure: 'inconclusive', reason: '', transcript: [] };
   const start = performance.now();
-  let dialog: SmtpDialog;
+  const transcript: string[] = [];
+  let session: SmtpSession;
   try {
-    dialog = await SmtpDialog.connect({ host: opts.ip, port: opts.port, timeoutMs: opts.timeoutMs, implicitTls, servername: opts.host });
+    session = await open(opts, implicitTls, transcript);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { tcpConnected?: boolean };
-    probe.tcp = err.tcpConnected ? 'open' : classifyConnectError(err);
-    probe.tcpError = err.code ?? err.message;
+    const err = e as SmtpSessionError & { tcpConnected?: boolean };
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    probe.tcp = err.tcpConnected ? 'open' : classifyConnectError(err.errno ?? err.code);
+    probe.tcpError = err.errno ?? cause?.code ?? err.code ?? err.message;
     probe.exposure = probe.tcp === 'open' ? 'inconclusive' : probe.tcp === 'error' ? 'inconclusive' : 'not-reachable';
-    probe.reason = probe.tcp === 'open' ? `port open but the TLS handshake failed (${err.message})` : `TCP connect ${probe.tcp} (${probe.tcpError})`;
+    probe.reason = probe.tcp === 'open' ? `port open but the TLS handshake failed (${cause?.message ?? err.message})` : `TCP connect ${probe.tcp} (${probe.tcpError})`;
     return probe;
   }
   probe.tcp = 'open';
   probe.connectMs = Math.round(performance.now() - start);
   // Each reply is bounded by the timeout; this caps the whole dialogue against a tarpit that
   // answers every command just before the timeout (about 40 commands in a full battery).
-  const budget = setTimeout(() => dialog.abort(`dialogue took longer than ${Math.round((opts.timeoutMs * SESSION_BUDGET_FACTOR) / 1000)} s`), opts.timeoutMs * SESSION_BUDGET_FACTOR);
+  const budget = setTimeout(() => session.abort(`dialogue took longer than ${Math.round((opts.timeoutMs * SESSION_BUDGET_FACTOR) / 1000)} s`), opts.timeoutMs * SESSION_BUDGET_FACTOR);
   try {
-    await converse(dialog, probe, opts);
+    await converse(session, probe, opts);
   } catch (e) {
     if (!probe.reason) probe.reason = (e as Error).message;
   } finally {
     clearTimeout(budget);
-    await dialog.close();
-    probe.transcript = dialog.transcript;
+    await session.quit(Math.min(1000, opts.timeoutMs));
+    probe.transcript = transcript;
   }
   return probe;
 }
 
-async function converse(dialog: SmtpDialog, probe: PortProbe, opts: ProbeOptions): Promise<void> {
+async function converse(session: SmtpSession, probe: PortProbe, opts: ProbeOptions): Promise<void> {
+  const send: Send = (command) => session.command(command, { timeoutMs: opts.timeoutMs });
   let greeting: SmtpReply;
   try {
-    greeting = await dialog.readReply();
+    greeting = await session.readReply(opts.timeoutMs);
   } catch (e) {
     probe.exposure = 'inconclusive';
     probe.reason = `TCP port open but no SMTP greeting (${(e as Error).message})`;
@@ -102,36 +130,37 @@ async function converse(dialog: SmtpDialog, probe: PortProbe, opts: ProbeOptions
   }
   probe.exposure = 'inconclusive';
   probe.reason = 'SMTP answered';
-  if (!(await hello(dialog, probe, opts))) return;
-  if (probe.capabilities.includes('STARTTLS') && !dialog.secure) {
+  if (!(await hello(send, probe, opts))) return;
+  if (probe.capabilities.includes('STARTTLS') && !session.secure) {
     let r: SmtpReply | undefined;
     try {
-      r = await dialog.startTls();
+      // Without certificate verification, as for implicit TLS (see open()).
+      r = (await session.startTls({ timeoutMs: opts.timeoutMs, verify: false })).reply;
     } catch (e) {
       probe.reason = `SMTP answered; STARTTLS failed (${(e as Error).message})`;
       return;
     }
     if (r.code === 220) {
       probe.tls = 'starttls';
-      if (!(await hello(dialog, probe, opts))) return;
+      if (!(await hello(send, probe, opts))) return;
     }
   }
-  probe.vrfy = await disclosure(dialog, 'VRFY postmaster');
-  probe.expn = await disclosure(dialog, 'EXPN postmaster');
+  probe.vrfy = await disclosure(send, 'VRFY postmaster');
+  probe.expn = await disclosure(send, 'EXPN postmaster');
   if (!opts.relayTest) {
     probe.reason = 'SMTP answered (relay test skipped)';
     return;
   }
-  const serverName = serverNameFromGreeting(greeting.lines[0] ?? '') ?? opts.host;
-  await relayBattery(dialog, probe, relayVariants({ ip: opts.ip, serverName }));
+  const serverName = serverNameFromGreeting(greeting.raw[0] ?? '') ?? opts.host;
+  await relayBattery(send, probe, relayVariants({ ip: opts.ip, serverName }));
 }
 
-async function hello(dialog: SmtpDialog, probe: PortProbe, opts: ProbeOptions): Promise<boolean> {
+async function hello(send: Send, probe: PortProbe, opts: ProbeOptions): Promise<boolean> {
   const name = opts.ehloName ?? 'omr-check-exposure.invalid';
-  let r = await dialog.command(`EHLO ${name}`);
-  if (r.code >= 500) r = await dialog.command(`HELO ${name}`);
-  probe.ehlo = { code: r.code, lines: r.lines };
-  probe.capabilities = r.code === 250 ? r.lines.slice(1).map((l) => l.slice(4).trim().toUpperCase()) : [];
+  let r = await send(`EHLO ${name}`);
+  if (r.code >= 500) r = await send(`HELO ${name}`);
+  probe.ehlo = { code: r.code, lines: r.raw };
+  probe.capabilities = r.code === 250 ? r.lines.slice(1).map((l) => l.trim().toUpperCase()) : [];
   if (r.code !== 250) {
     probe.exposure = 'reachable-relay-refused';
     probe.reason = `the server answered but refused EHLO/HELO: ${line(r)}`;
@@ -140,8 +169,8 @@ async function hello(dialog: SmtpDialog, probe: PortProbe, opts: ProbeOptions): 
   return true;
 }
 
-async function disclosure(dialog: SmtpDialog, command: string): Promise<PortProbe['vrfy']> {
-  const r = await dialog.command(command);
+async function disclosure(send: Send, command: string): Promise<PortProbe['vrfy']> {
+  const r = await send(command);
   // 250/251 confirm or expand an address; 252 ("cannot verify") discloses nothing.
   return { command, reply: line(r), exposed: r.code === 250 || r.code === 251 };
 }
@@ -150,11 +179,11 @@ function relayed(r: SmtpReply): boolean {
   return r.code === 250 || r.code === 251;
 }
 
-async function relayBattery(dialog: SmtpDialog, probe: PortProbe, variants: RelayVariant[]): Promise<void> {
+async function relayBattery(send: Send, probe: PortProbe, variants: RelayVariant[]): Promise<void> {
   const results: VariantResult[] = [];
   probe.relay = { tested: 0, variants: results };
   try {
-    await runVariants(dialog, probe.relay, variants);
+    await runVariants(send, probe.relay, variants);
   } catch (e) {
     probe.relay.stoppedBy ??= (e as Error).message;
   } finally {
@@ -162,22 +191,22 @@ async function relayBattery(dialog: SmtpDialog, probe: PortProbe, variants: Rela
   }
 }
 
-async function runVariants(dialog: SmtpDialog, relay: NonNullable<PortProbe['relay']>, variants: RelayVariant[]): Promise<void> {
+async function runVariants(send: Send, relay: NonNullable<PortProbe['relay']>, variants: RelayVariant[]): Promise<void> {
   const results = relay.variants;
   for (const v of variants) {
     const res: VariantResult = { ...v, relayed: false };
     results.push(res);
-    const mail = await dialog.command(`MAIL FROM:${v.mailFrom}`);
+    const mail = await send(`MAIL FROM:${v.mailFrom}`);
     res.mailReply = line(mail);
     if (mail.code === 530 || mail.code === 421) { relay.stoppedBy = res.mailReply; break; }
     if (mail.code < 400) {
-      const rcpt = await dialog.command(`RCPT TO:${v.rcptTo}`);
+      const rcpt = await send(`RCPT TO:${v.rcptTo}`);
       res.rcptReply = line(rcpt);
       res.relayed = relayed(rcpt);
       if (rcpt.code === 530 || rcpt.code === 421) { relay.stoppedBy = res.rcptReply; break; }
     }
     relay.tested++;
-    const rset = await dialog.command('RSET');
+    const rset = await send('RSET');
     if (rset.code >= 400) { relay.stoppedBy = line(rset); break; }
   }
 }

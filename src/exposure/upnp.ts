@@ -2,15 +2,8 @@
 import { discoverIgd, type SsdpOptions } from './ssdp.js';
 import { fetchDescription, getExternalIp, listPortMappings, type PortMapping } from './igd.js';
 
-export interface UpnpMapping {
-  protocol: string;
-  externalPort: number;
-  internalClient: string;
-  internalPort: number;
-  description: string;
-  leaseSeconds: number;
-  smtp: boolean;
-}
+/** A router mapping as reported (enabled and remoteHost left out), marked when it forwards SMTP. */
+export type UpnpMapping = Omit<PortMapping, 'enabled' | 'remoteHost'> & { smtp: boolean };
 
 export interface UpnpSurvey {
   /** Device description URL of the gateway that answered, or null when none did. */

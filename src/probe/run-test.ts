@@ -9,28 +9,19 @@ import { plan, probePort } from './port-probe.js';
 import type { TranscriptEvent } from './smtp-session.js';
 import { portTlsMode, type PortReport, type PortTlsMode, type ProbeOptions, type StopPhase, type TlsMode } from './types.js';
 
-export interface TestOptions {
-  host: string;
+/** What every port probe gets as is (see ProbeOptions), plus the run-wide settings. */
+type SharedProbeOptions = Pick<ProbeOptions, 'host' | 'timeoutMs' | 'stopAfter' | 'ca' | 'user' | 'password' | 'authMech' | 'from' | 'to' | 'expectBanner' | 'ehloName' | 'signal'>;
+
+export interface TestOptions extends SharedProbeOptions {
   ports: number[];
   tls: TlsMode;
   /** Per-port TLS mode overriding `tls` (from "--port 4650/implicit"). */
   portTls?: Record<number, PortTlsMode>;
-  timeoutMs: number;
-  stopAfter: StopPhase;
-  ca?: string;
-  user?: string;
-  password?: string;
-  authMech?: 'PLAIN' | 'LOGIN';
-  from?: string;
-  to?: string;
-  expectBanner?: RegExp;
   /** Open this many sessions at once after the port probes (0/undefined: skip). */
   connections?: number;
-  ehloName?: string;
   onTranscript?: (port: number, e: TranscriptEvent) => void;
   /** Called as each port finishes (progress display). */
   onPortDone?: (report: PortReport) => void;
-  signal?: AbortSignal;
   resolver?: Lookup;
   thresholds?: Partial<Thresholds>;
 }

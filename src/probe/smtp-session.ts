@@ -6,9 +6,11 @@
 //   const greeting = await s.readReply(15000);          // 220 (multi-line aware)
 //   const ehlo = await s.command('EHLO me.example', { timeoutMs: 15000 });
 //   const tlsSocket = await s.startTls({ servername: host, timeoutMs: 15000 });
+//   await s.upgradeTls({ timeoutMs: 15000, verify: false }); // implicit TLS (465), reachability only
 //   s.addSecret(password);                               // redacted in transcript events
 //   await s.command('AUTH PLAIN ' + b64, { display: 'AUTH PLAIN [redacted]' });
 //   await s.quit(2000);                                  // or s.close()
+//   setTimeout(() => s.abort('took too long'), 60000);   // an overall deadline (pending reads fail)
 //   s.on('transcript', (e) => console.error(e.dir === 'send' ? '-> ' : '<- ', e.line));
 //
 // Errors are SmtpSessionError with a machine code (ECONNECTION, ETIMEDOUT, ECLOSED, EPROTOCOL,
@@ -248,9 +250,12 @@ export class SmtpSession extends EventEmitter {
     this.sock.destroy();
   }
 
-  /** The caller's AbortSignal fired: fail any wait and drop the connection. */
-  private abort(): void {
-    this.fail(new SmtpSessionError('EABORTED', 'aborted'));
+  /**
+   * Ends the session at once (the caller's AbortSignal does this too): pending and later reads
+   * fail with EABORTED and this reason, e.g. when an overall deadline for the dialogue passes.
+   */
+  abort(reason = 'aborted'): void {
+    this.fail(new SmtpSessionError('EABORTED', reason));
     this.sock.destroy();
   }
 

@@ -37,5 +37,6 @@ export function toRelayOptions(c: RelayConfig, password?: string): RelayOptions 
     retryMaxMs: c.retryMax,
     maxQueueLifetimeMs: c.maxQueueLifetime,
     hostname: c.hostname,
+    ops: { clientRate: c.clientRate, clientRecipientRate: c.clientRecipientRate, quotaHour: c.quotaHour, quotaMonth: c.quotaMonth, dedupeWindow: c.dedupeWindow, metrics: c.metrics },
   };
 }

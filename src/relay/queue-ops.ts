@@ -122,20 +122,21 @@ export async function showMessage(spool: Spool, id: string): Promise<(QueueMessa
 
 /** Ids of queued messages from one LAN client (for hold/release --client). */
 export async function idsByClient(spool: Spool, client: string, states: readonly QueueState[]): Promise<string[]> {
-  const out: string[] = [];
+  // A set: a record moving between two states while we list them can be seen in both.
+  const out = new Set<string>();
   for (const state of states)
     for (const id of await spool.ids(state)) {
       const rec = await spool.readRecord(state, id).catch(() => undefined);
-      if (rec && rec.client === client) out.push(id);
+      if (rec && rec.client === client) out.add(id);
     }
-  return out;
+  return [...out];
 }
 
 type Mover = (spool: Spool, id: string, state: QueueState) => Promise<'done' | 'skip'>;
 
 async function eachId(spool: Spool, ids: string[], relayPid: number | undefined, activeOp: 'hold' | 'delete' | undefined, fn: Mover): Promise<OpResult> {
   const res: OpResult = { done: [], requested: [], notFound: [] };
-  for (const id of ids) {
+  for (const id of new Set(ids)) {
     let outcome: 'done' | 'requested' | 'notFound' = 'notFound';
     // A record can move under us (the relay picks it up): look again, at most three times.
     for (let tries = 0; tries < 3; tries++) {

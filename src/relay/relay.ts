@@ -10,11 +10,16 @@ import { createReceiver } from './receive.js';
 import { Scheduler } from './scheduler.js';
 import { Spool } from './spool.js';
 import type { RelayHooks, RelayOptions } from './types.js';
+import { OPS_OFF, RelayOps } from '../ops/index.js';
 
 export interface RunningRelay {
   addresses: HostPort[];
   spool: Spool;
   scheduler: Scheduler;
+  /** Client accounting, limits, quota, dedupe, status socket and metrics (src/ops). */
+  ops: RelayOps;
+  /** SIGHUP: new allowlist, client limits, quotas and dedupe window; sessions stay up. */
+  reload(next: RelayOptions): void;
   /** Graceful: stop accepting, let sessions finish, finish or return in-flight work. */
   stop(): Promise<void>;
 }
@@ -32,6 +37,7 @@ export function startupWarnings(opts: RelayOptions): string[] {
   const pub = ClientPolicy.publicEntries(opts.allow);
   if (pub.length && !opts.allowPublicClients) w.push(`--allow ${pub.join(', ')} covers public addresses; those sources are still refused (no --allow-public-clients)`);
   if (opts.maxConnections > 5) w.push(`--max-connections ${opts.maxConnections} is above OMR's limit of 5 sessions per account; expect 421 replies`);
+  if (opts.tls !== 'none' && !opts.user) w.push('no --user: mail is sent without AUTH; OMR requires an account (the queue pauses on 530)');
   if (opts.tls === 'none' && opts.user) w.push('--tls none: the smarthost connection is plaintext, so AUTH is never sent and --user is ignored');
   return w;
 }
@@ -47,14 +53,31 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
   if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`, 'Stop the other relay, or give this one its own --spool.');
   await writePid(spool.root);
   for (const w of startupWarnings(opts)) logger.warn(w);
-  const scheduler = new Scheduler(opts, spool, logger, hooks);
+  const ops = new RelayOps({ spool: spool.root, maxConnections: opts.maxConnections, ...(opts.ops ?? OPS_OFF), metrics: opts.ops?.metrics, clock: opts.ops?.clock }, logger);
+  try {
+    await ops.start();
+  } catch (e) {
+    await ops.close().catch(() => undefined);
+    await removePid(spool.root);
+    throw e;
+  }
+  const scheduler = new Scheduler(opts, spool, logger, hooks, ops);
+  ops.attachUpstream(() => {
+    const s = scheduler.status();
+    return { state: s.state, reason: s.reason, until: s.until, inUse: s.inFlight, connections: s.lanes };
+  });
   await scheduler.start();
+  const policyRef = { current: new ClientPolicy(opts.allow, opts.allowPublicClients) };
   const sessions = new SessionCounter(opts.sessionsPerClient);
   const servers: SMTPServer[] = [];
   const addresses: HostPort[] = [];
   try {
     for (const l of opts.listen) {
+<<<<<<< HEAD
       const server = createReceiver({ opts, spool, logger, sessions, hooks, onQueued: (m) => scheduler.enqueue(m.record.id, m) });
+=======
+      const server = createReceiver({ opts, spool, logger, sessions, hooks, ops, policyRef, onQueued: (m) => scheduler.enqueue(m.record.id) });
+>>>>>>> main
       await listen(server, l);
       servers.push(server);
       const a = server.server.address() as AddressInfo;
@@ -63,6 +86,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
   } catch (e) {
     await Promise.all(servers.map(closeServer));
     await scheduler.stop(1000);
+    await ops.close();
     await removePid(spool.root);
     throw e;
   }
@@ -74,11 +98,18 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
     addresses,
     spool,
     scheduler,
+    ops,
+    reload(next) {
+      policyRef.current = new ClientPolicy(next.allow, next.allowPublicClients);
+      ops.reload(next.ops ?? OPS_OFF);
+      logger.info('allowlist reloaded', { allow: next.allow.join(','), allowPublicClients: next.allowPublicClients });
+    },
     stop: () =>
       (stopped ??= (async () => {
         logger.info('relay stopping: no new sessions, finishing in-flight work');
         await Promise.all(servers.map(closeServer));
         await scheduler.stop();
+        await ops.close();
         await removePid(spool.root);
         logger.info('relay stopped', { ...(await spool.counts()) });
       })()),

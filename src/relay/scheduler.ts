@@ -12,6 +12,7 @@ import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
 import { bodyStream, WarmCache, type WarmEntry } from './warm.js';
+import { deliveryOutcome, type RelayOps } from '../ops/index.js';
 
 export interface UpstreamStatus {
   state: 'ok' | 'backing-off' | 'paused';
@@ -45,7 +46,7 @@ export class Scheduler {
   private kicked = false;
   private ticks = 0;
 
-  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}) {
+  constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}, private readonly ops?: RelayOps) {
     this.window = new ConcurrencyWindow(opts.maxConnections);
     this.lanes = new LanePool(opts);
   }
@@ -155,7 +156,8 @@ export class Scheduler {
   /** Loads due messages into the bounded active set (claiming each by rename into active/). */
   private async fill(): Promise<void> {
     const now = Date.now();
-    if (this.isPaused(now)) return;
+    // While the quota holds sending back, new mail stays in incoming/deferred on disk.
+    if (this.isPaused(now) || (this.ops && !this.ops.sendingAllowed())) return;
     while (!this.stopping && this.ready.length + this.inFlight.size < this.opts.maxActive) {
       const next = this.pickNext(now);
       if (!next) return;
@@ -196,6 +198,8 @@ export class Scheduler {
     while (this.ready.length) {
       const lane = this.lanes.acquire(this.window.current);
       if (!lane) return;
+      const gate = this.ops?.beforeDelivery();
+      if (gate && !gate.ok) return;
       const rec = this.ready.shift()!;
       lane.busy = true;
       const p = this.deliver(lane, rec)
@@ -211,6 +215,7 @@ export class Scheduler {
   private async deliver(lane: Lane, rec: QueueRecord): Promise<void> {
     const open = rec.recipients.filter(isOpen);
     if (open.length === 0) {
+      this.ops?.cancelDelivery();
       lane.busy = false;
       await this.spool.remove(rec.id, 'active');
       return;
@@ -225,6 +230,7 @@ export class Scheduler {
     const started = Date.now();
     const res = await lane.send(rec.sender, open.map((r) => r.address), mem ? bodyStream(mem) : this.spool.openBody(rec.id));
     const applied = applyResult(rec, res, this.opts);
+    this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {
       id: rec.id, client: rec.client || undefined, sender: rec.sender || '<>', rcpts: open.length, size: rec.size,
       attempt: applied.record.attempts, outcome: applied.step, rule: applied.rule, reply: applied.reply, lane: lane.id,
@@ -328,6 +334,7 @@ export class Scheduler {
       if (this.pausedUntil || this.notBefore) this.logger.warn('flush: pause and backoff cleared by operator');
       this.pausedUntil = 0;
       this.notBefore = 0;
+      this.ops?.onFlush();
       this.window.current = this.window.max;
       this.logger.info('flush requested', { messages: ids.length });
     } else if (req.op === 'hold' || req.op === 'delete') {

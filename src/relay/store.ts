@@ -20,6 +20,8 @@ export interface MessageMeta {
   client: string;
   helo?: string;
   esmtp: boolean;
+  /** Sees every DATA chunk as received (ops: body hash, Message-ID, Subject). */
+  tap?: { update(chunk: Buffer): void };
 }
 
 export interface StoredMessage {
@@ -79,6 +81,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   // Always drain the client's data so the session stays in step, even after a failure.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     noteStreamed(chunk.length);
+    meta.tap?.update(chunk);
     if (!guard.check(chunk) || writeError || !fh) continue;
     hash.update(chunk);
     batch.push(chunk);

@@ -1,6 +1,7 @@
 // Shared shapes of the relay: its options (one typed object built at the CLI edge) and the
 // on-disk queue record. Kept free of I/O so every module and test can import it cheaply.
 import type { HostPort } from '../core/parse.js';
+import type { OpsSettings } from '../ops/index.js';
 
 export type UpstreamTls = 'starttls' | 'implicit' | 'none';
 
@@ -39,6 +40,8 @@ export interface RelayOptions {
   authPauseMs: number;
   /** Upstream socket timeouts (ms). */
   upstreamTimeoutMs: number;
+  /** Client limits, quotas, dedupe and metrics (src/ops); absent = those features off. */
+  ops?: OpsSettings & { metrics?: HostPort; clock?: () => number };
 }
 
 import { DEFAULT_ALLOW } from '../config/relay-keys.js';

@@ -3,10 +3,12 @@ import { hostname as osHostname } from 'node:os';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { addressRange } from '../core/address.js';
 import { UsageError } from '../core/errors.js';
 import { parseHostPort, parsePositiveInt } from '../core/parse.js';
 import { isServerId, SERVERS, type Answers, type Endpoint, type ServerId } from './types.js';
 
+/** ipaddr.js ranges a --lan network may lie in (raw ranges: an IPv4-mapped network is no LAN). */
 const LAN_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal']);
 
 /** The last address of a CIDR (to check the whole network is private, not just its start). */
@@ -37,9 +39,9 @@ export function parseListen(text: string, defaultPort = 25): Endpoint {
     throw new UsageError(`--listen ${text}: ${(e as Error).message}`);
   }
   if (!isIP(hp.host)) throw new UsageError(`--listen ${text}: give an IP address of this machine`);
-  const range = ipaddr.process(hp.host).range();
+  const range = addressRange(hp.host);
   if (range === 'unspecified') throw new UsageError(`--listen ${text}: listening on every interface exposes the server; give the LAN address`);
-  if (!LAN_RANGES.has(range)) throw new UsageError(`--listen ${text}: ${hp.host} is not a LAN address; the server must not listen on the Internet`);
+  if (range !== 'private' && range !== 'loopback' && range !== 'link-local') throw new UsageError(`--listen ${text}: ${hp.host} is not a LAN address; the server must not listen on the Internet`);
   return hp;
 }
 

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Check } from '../core/result.js';
+import { FailureError } from '../core/errors.js';
 import { generate } from './index.js';
 import { realExec, type Exec } from './detect.js';
 import { applyPlan, planFiles, type PlannedFile } from './writer.js';
@@ -84,7 +85,15 @@ export async function generateAndApply(a: Answers, opts: ApplyOptions): Promise<
   generated.warnings.forEach((w, i) => checks.push({ id: `warning:${i + 1}`, status: 'warn', summary: w }));
   const backups = new Map<string, string>();
   if (!opts.dryRun) {
-    const res = applyPlan(plan, { system: mode === 'system', now: opts.now });
+    let res;
+    try {
+      res = applyPlan(plan, { system: mode === 'system', now: opts.now });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS')
+        throw new FailureError(`cannot write ${err.path ?? 'the configuration'}: ${err.code}; nothing was changed`, 'Run as root (sudo), or write a copy with --out DIR.', 'EWRITE');
+      throw e;
+    }
     res.backups.forEach((b) => backups.set(b.replace(/\.omr-backup-.*$/, ''), b));
     const changed = plan.filter((p) => p.changed).length;
     checks.push({ id: 'write', status: 'pass', summary: changed ? `wrote ${changed} file(s)${res.backups.length ? `, backups next to them (*.omr-backup-*)` : ''}` : 'nothing to change: the files already hold this configuration' });

@@ -1,7 +1,7 @@
 // Defaults the wizard proposes, read from this machine: the LAN address and subnet, the host
 // name, and (via detect.ts) the installed MTA.
 import { hostname as osHostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import ipaddr from 'ipaddr.js';
+import { addressRange } from '../core/address.js';
 import { parseLanCidr } from './answers.js';
 
 export interface LanGuess {
@@ -15,7 +15,7 @@ export function guessLan(ifaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkIn
   for (const [name, list] of Object.entries(ifaces)) {
     for (const i of list ?? []) {
       if (i.internal || i.family !== 'IPv4' || !i.cidr) continue;
-      if (ipaddr.parse(i.address).range() !== 'private') continue;
+      if (addressRange(i.address) !== 'private') continue;
       try {
         return { address: i.address, cidr: parseLanCidr(i.cidr), iface: name };
       } catch {

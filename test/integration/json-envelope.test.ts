@@ -32,6 +32,10 @@ interface Case {
 
 const CASES: Record<string, Case> = {
   'relay start': { args: (d) => ['relay', 'start', '--demo', '--spool', join(d, 'spool-demo'), '--json'], codes: [0], opts: { stopWhen: /relay listening/ } },
+  'relay status': { args: (d) => ['relay', 'status', '--spool', join(d, 'spool'), '--json'], codes: [0] },
+  'relay clients': { args: (d) => ['relay', 'clients', '--spool', join(d, 'spool'), '--json'], codes: [0] },
+  'relay trace': { args: (d) => ['relay', 'trace', '192.168.1.7', '--since', '1h', '--spool', join(d, 'spool'), '--json'], codes: [0] },
+  'relay install-service': { args: (d) => ['relay', 'install-service', '--dry-run', '--spool', join(d, 'spool'), '--json'], codes: [0] },
   'queue list': { args: (d) => ['queue', 'list', '--spool', join(d, 'spool'), '--json'], codes: [0] },
   'queue show': { args: (d) => ['queue', 'show', 'NOSUCHID', '--spool', join(d, 'spool'), '--json'], codes: [1, 2] },
   'queue flush': { args: (d) => ['queue', 'flush', '--spool', join(d, 'spool'), '--json'], codes: [0] },

@@ -47,7 +47,7 @@ test('SIGKILL under load, restart on the same spool: every 250 arrives, duplicat
   await writeFile(pwFile, 'S3cret-pw!\n', { mode: 0o600 });
   const spoolDir = join(spool.dir, 'spool');
   const args = ['--listen', '127.0.0.1:0', '--spool', spoolDir, '--smarthost', `localhost:${sink.port}`, '--ca', caFile, '--user', 'office',
-    '--password-file', pwFile, '--retry-first', '1s', '--retry-max', '2s', '--log-format', 'json', '--hostname', 'relay.test'];
+    '--password-file', pwFile, '--retry-first', '1s', '--retry-max', '2s', '--log-format', 'json', '--hostname', 'relay.test', '--client-rate', 'off'];
   const env = { ...process.env, OMR_PASSWORD: '' };
   const acked = new Set<number>();
   let next = 0;

@@ -120,14 +120,15 @@ test('misbehaving servers through the CLI: silent + closed + stripped ports next
   cleanup.push(good.close, silent.close, proxy.close);
   await writeFile(join(dir, 'good-ca.pem'), good.caPem);
   const t1 = Date.now();
-  const r2 = await runCli(['test', '127.0.0.1', '--port', `${good.port},${silent.port},${proxy.port},${closed}`, '--ca', join(dir, 'good-ca.pem'), '--timeout', '1', '--json']);
+  const r2 = await runCli(['test', '127.0.0.1', '--port', `${good.port},${silent.port},${proxy.port},${closed}`, '--ca', join(dir, 'good-ca.pem'), '--timeout', '3', '--json']);
   const elapsed = Date.now() - t1;
   const env = parseEnvelope(r2);
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal(env.verdict, 'warn');
-  assert.ok(elapsed < 6000, `took ${elapsed} ms`);
+  // Ports run concurrently: the whole run is bounded by a few phase timeouts, not their sum.
+  assert.ok(elapsed < 15000, `took ${elapsed} ms`);
   assert.equal(check(env, `tcp:${closed}`).detail.result, 'refused');
-  assert.match(check(env, `banner:${silent.port}`).summary, /no greeting within 1 s/);
+  assert.match(check(env, `banner:${silent.port}`).summary, /no greeting within 3 s/);
   assert.ok(check(env, 'diagnosis:no-greeting'));
   assert.ok(check(env, 'diagnosis:starttls-stripped'));
   assert.equal(check(env, `tls:${good.port}`).status, 'pass');

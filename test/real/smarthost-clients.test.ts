@@ -105,3 +105,27 @@ ${MESSAGE} msmtp | msmtp --file=/etc/msmtprc -f clerk@gw.test.example customer@e
   if (!r) return;
   assert.equal(readFileSync(join(r.dir, 'implicit.txt'), 'utf8').trim(), '1');
 });
+
+test('msmtp without --ca refuses the simulator: certificates are verified by default', { timeout: 200_000 }, async (t) => {
+  const missing = namespaceTools();
+  if (!requireOrSkip(t, missing ?? '', missing === undefined)) return;
+  let roots: string[];
+  try {
+    roots = unpackedRoots(['msmtp']);
+  } catch (e) {
+    if (!requireOrSkip(t, `msmtp (${(e as Error).message})`, false)) return;
+    throw e;
+  }
+  const r = await startRehearsal();
+  t.after(() => r.close());
+  const script = prelude(r.dir, roots, { [SIM_NAME]: SIM_IP }) + `
+${OMR} config generate msmtp --user '${TEST_USER}' --smarthost ${SIM_NAME}:${r.sim.port} --hostname gw.test.example --json > $D/gen.json || true
+${MESSAGE} msmtp | msmtp --file=/etc/msmtprc -f clerk@gw.test.example customer@example.org > $D/msmtp.txt 2>&1 && echo sent > $D/result || echo refused > $D/result
+`;
+  const res = await runInNamespace(script, { OMR_PASSWORD: NASTY_PASSWORD, NO_COLOR: '1' }, 120_000);
+  assert.equal(res.code, 0, `${res.stderr.slice(-1500)}\n${traceTail(r.dir)}`);
+  assert.equal(readFileSync(join(r.dir, 'result'), 'utf8').trim(), 'refused');
+  assert.match(readFileSync(join(r.dir, 'msmtp.txt'), 'utf8'), /TLS|certificate/i);
+  assert.equal(r.sim.messages().length, 0, 'nothing reached the smarthost');
+  assert.equal(r.sim.stats().sessions, 0, 'no session authenticated (the password never left)');
+});

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { namespaceTools, OMR, prelude, requireOrSkip, runInNamespace, SIM_IP, SIM_NAME, startRehearsal, traceTail, unpackedRoots } from '../helpers/mta.js';
 import { NASTY_PASSWORD, TEST_USER } from '../helpers/smarthost-answers.js';
 
-test('exim4: generated config relays through the simulator with STARTTLS + AUTH; relay closed outside the LAN', { timeout: 240_000 }, async (t) => {
+for (const split of [false, true]) {
+test(`exim4 (${split ? 'split' : 'unsplit'} config): relays through the simulator with STARTTLS + AUTH; relay closed outside the LAN`, { timeout: 240_000 }, async (t) => {
   const missing = namespaceTools();
   if (!requireOrSkip(t, missing ?? '', missing === undefined)) return;
   let roots: string[];
@@ -36,10 +37,11 @@ dc_other_hostnames='gw.test.example'
 dc_local_interfaces='127.0.0.1 ; ::1'
 dc_relay_nets=''
 dc_smarthost=''
-dc_use_split_config='false'
+dc_use_split_config='${split}'
 CF
-${OMR} config generate exim4 --user '${TEST_USER}' --smarthost ${SIM_NAME}:${r.sim.port} --ca ${r.caFile} --lan 192.168.77.0/24 --hostname gw.test.example --json > $D/gen.json || true
+${OMR} config generate exim4 --user '${TEST_USER}' --smarthost ${SIM_NAME}:${r.sim.port} --ca ${r.caFile} --lan 192.168.77.0/24 --hostname gw.test.example${split ? ' --exim-split' : ''} --json > $D/gen.json || true
 stat -c '%a %U:%G' /etc/exim4/passwd.client > $D/modes.txt
+exim4 -bP transport remote_smtp_smarthost > $D/transport.txt 2>&1 || true
 ${smtp('192.168.77.5')}
 ${smtp('203.0.113.9')}
 printf 'Subject: exim rehearsal\\n\\nhello through exim\\n' | exim4 -odi -f clerk@gw.test.example customer@example.org || true
@@ -53,6 +55,11 @@ cp /var/log/exim4/mainlog $D/mainlog 2>/dev/null || true
   assert.equal(ids['step:update-exim4.conf'], 'pass', JSON.stringify(gen.checks));
   assert.equal(ids['mta:exim4'], 'pass', JSON.stringify(gen.checks));
   assert.equal(readFileSync(join(D, 'modes.txt'), 'utf8').trim(), '640 root:Debian-exim');
+  // The macros reached the transport: TLS required and verified against the given CA.
+  const transport = readFileSync(join(D, 'transport.txt'), 'utf8');
+  assert.match(transport, /hosts_require_tls = \*/);
+  assert.match(transport, /tls_verify_hosts = \*/);
+  assert.ok(transport.includes(`tls_verify_certificates = ${r.caFile}`), transport);
   assert.match(readFileSync(join(D, 'bh-192.168.77.5.txt'), 'utf8'), /250 Accepted/);
   assert.match(readFileSync(join(D, 'bh-203.0.113.9.txt'), 'utf8'), /550 relay not permitted/);
   const [msg] = await r.sim.waitForMessages(1, 30_000).catch((e) => { throw new Error(`${(e as Error).message}\nexim mainlog:\n${log()}`); });
@@ -60,3 +67,4 @@ cp /var/log/exim4/mainlog $D/mainlog 2>/dev/null || true
   assert.ok(msg!.tls, 'arrived over TLS');
   assert.deepEqual(msg!.envelope.rcptTo, ['customer@example.org']);
 });
+}

@@ -81,6 +81,8 @@ cp /var/log/postfix.log $D/postfix.log || true
   assert.match(postconf, new RegExp(`relayhost = \\[${SIM_NAME}\\]:${r.sim.port}`));
   assert.match(postconf, /inet_interfaces = 127\.0\.0\.1\n/);
   assert.match(postconf, /smtp_connection_cache_on_demand = no/);
+  assert.match(postconf, /smtp_tls_security_level = secure/);
+  assert.ok(postconf.includes(`smtp_tls_CAfile = ${r.caFile}`));
   assert.match(readFileSync(join(D, 'modes.txt'), 'utf8'), /^600 root\n600 root\n$/);
 
   const tx = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });

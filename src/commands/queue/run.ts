@@ -3,7 +3,7 @@ import type { CommandContext } from '../../cli/spec.js';
 import { resolveRelayConfig } from '../../config/resolve.js';
 import { UsageError } from '../../core/errors.js';
 import type { Check, CommandResult } from '../../core/result.js';
-import { parseAddress } from '../../relay/policy.js';
+import { parseAddress } from '../../core/address.js';
 import {
   deleteMessages, flushMessages, holdMessages, idsByClient, listMessages, NoSpoolError, openSpool, releaseMessages, showMessage,
   type OpResult, type QueueMessage,

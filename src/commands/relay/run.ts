@@ -40,6 +40,7 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
   if (demo) demoHandle = await startDemo(relayOpts, logger, { listenGiven: resolved.origins.listen !== 'default', spoolGiven: resolved.origins.spool !== 'default' });
   let relay: RunningRelay;
   try {
+    // Rate limits, quotas, dedupe, accounting and metrics come from relayOpts.ops (src/ops).
     relay = await listenWithFallback(relayOpts, demo && resolved.origins.listen === 'default', logger);
   } catch (e) {
     await demoHandle?.close();
@@ -49,6 +50,15 @@ export async function run(ctx: CommandContext, _args: string[], opts: Record<str
       throw new FailureError(`cannot listen: ${(e as Error).message}`, code === 'EACCES' ? 'Ports below 1024 need root or CAP_NET_BIND_SERVICE.' : 'Choose another --listen address.', code);
     throw e;
   }
+  ctx.onReload(() => {
+    // SIGHUP: re-read file and environment (flags keep precedence); listeners and sessions stay up.
+    try {
+      const next = resolveRelayConfig({ flags: opts, flagGiven: (n) => ctx.given(n), env: ctx.env, file: opts.config as string | undefined }).config;
+      relay.reload(toRelayOptions(next, password));
+    } catch (e) {
+      logger.error('reload failed; keeping the previous settings', { error: e });
+    }
+  });
   const listen = relay.addresses.map(formatHostPort);
   ctx.note(`omr relay: listening on ${listen.join(', ')}; smarthost ${formatHostPort(relayOpts.smarthost)} (${relayOpts.tls}); spool ${relayOpts.spool}`);
   if (demo) for (const line of demoInstructions(relay.addresses[0]!, relative(process.cwd(), relayOpts.spool) || relayOpts.spool)) ctx.note(line);

@@ -24,11 +24,13 @@ function readPem(path: string, flag: string): string {
   }
 }
 
-async function accounts(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Account[]> {
+type Prompt = (question: string) => Promise<string>;
+
+async function accounts(opts: Record<string, unknown>, env: NodeJS.ProcessEnv, prompt?: Prompt): Promise<Account[]> {
   const list: Account[] = [];
   if (typeof opts.accounts === 'string') list.push(...readAccountsFile(opts.accounts));
   if (typeof opts.user === 'string') {
-    const password = await requirePassword({ passwordFile: opts.passwordFile as string | undefined, env, user: opts.user });
+    const password = await requirePassword({ passwordFile: opts.passwordFile as string | undefined, env, prompt, user: opts.user });
     list.push({ user: opts.user, password });
   } else if (opts.passwordFile) throw new UsageError('--password-file needs --user');
   if (!list.length && !opts.authOptional)
@@ -64,7 +66,7 @@ function rejectPattern(p: unknown): RegExp | undefined {
   }
 }
 
-export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Resolved> {
+export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.ProcessEnv, prompt?: Prompt): Promise<Resolved> {
   const listen = asHostPort(opts.listen, 2525) ?? { host: '127.0.0.1', port: 2525 };
   const tlsListen = asHostPort(opts.tlsListen, 465);
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
@@ -76,7 +78,7 @@ export async function resolveOptions(opts: Record<string, unknown>, env: NodeJS.
     tlsPort: tlsListen?.port,
     hostname: (opts.hostname as string | undefined) ?? 'omr.simulator.test',
     banner: opts.banner as string | undefined,
-    accounts: await accounts(opts, env),
+    accounts: await accounts(opts, env, prompt),
     maxConnections: (opts.maxConnections as number | undefined) ?? 5,
     maxTotalConnections: opts.maxTotalConnections as number | undefined,
     quotaHour: opts.quotaHour as number | undefined,

@@ -74,7 +74,7 @@ function onUsr1(ctx: CommandContext, sim: Simulator): () => void {
 }
 
 export async function run(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<CommandResult<SimulateData>> {
-  const r = await resolveOptions(opts, ctx.env);
+  const r = await resolveOptions(opts, ctx.env, ctx.promptSecret);
   if (!isLoopback(r.listen.host)) ctx.logger.warn('simulate.not-loopback', { listen: formatHostPort(r.listen), note: 'the simulator is reachable from other hosts' });
   if (r.status && !isLoopback(r.status.host)) throw new UsageError(`--status ${formatHostPort(r.status)}: the status endpoint only listens on loopback`);
   const sim = await start(ctx, r);

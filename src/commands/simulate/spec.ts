@@ -25,7 +25,7 @@ const options: OptionSpec[] = [
   { flags: '--tls-key <file>', description: 'private key for --tls-cert' },
   { flags: '--cert-key-type <type>', description: 'key type of the generated certificates (rsa for old clients without ECDSA)', default: 'ec', choices: ['ec', 'rsa'] },
   { flags: '--cert-days <days>', description: 'lifetime of the generated server certificate (e.g. 5 to rehearse an expiring one, 0 for an expired one)', default: 365, parse: (v) => parsePositiveInt(v, 0) },
-  { flags: '--user <user>', description: 'the account clients must AUTH as (password from OMR_PASSWORD or --password-file)' },
+  { flags: '--user <user>', description: 'the account clients must AUTH as (password from OMR_PASSWORD, --password-file or a prompt)' },
   { flags: '--password-file <file>', description: 'password for --user on its first line (mode 0600)' },
   { flags: '--accounts <file>', description: 'several accounts, one USER:PASSWORD per line (mode 0600)' },
   { flags: '--max-connections <n>', description: 'simultaneous authenticated sessions per account; the next gets 421 4.7.0 at AUTH', default: 5, parse: count },

@@ -1,0 +1,84 @@
+// `omr relay status`: what the queue and the upstream look like. Queue counts always come from
+// the spool directories (the truth on disk); a running relay adds its live upstream state,
+// concurrency and quota meter through the control socket.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { QuotaUsage } from './quota.js';
+
+export const STATUS_STATES = ['incoming', 'active', 'deferred', 'hold', 'corrupt'] as const;
+export type StatusState = (typeof STATUS_STATES)[number];
+
+export type UpstreamState = 'ok' | 'backing-off' | 'paused' | 'stopped';
+
+export interface UpstreamInfo {
+  state: UpstreamState;
+  /** Why it is backing off or paused (the smarthost reply, or the quota). */
+  reason: string | null;
+  /** When sending resumes, when known. */
+  until: string | null;
+}
+
+export interface StatusData {
+  running: boolean;
+  pid: number | null;
+  /** "relay": live answer through the control socket; "spool": read from disk, relay down. */
+  source: 'relay' | 'spool';
+  spool: string;
+  queue: Record<StatusState, number> & { total: number };
+  oldest: { id: string; state: StatusState; createdAt: string; ageSeconds: number } | null;
+  upstream: UpstreamInfo;
+  concurrency: { inUse: number; connections: number; limit: number } | null;
+  quota: QuotaUsage | null;
+}
+
+async function idsIn(spoolRoot: string, state: StatusState): Promise<string[]> {
+  const names = await readdir(join(spoolRoot, state)).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
+}
+
+/** Per-state counts and the oldest queued message, read from the spool directories. */
+export async function readQueue(spoolRoot: string, now = Date.now()): Promise<Pick<StatusData, 'queue' | 'oldest'>> {
+  const queue = { incoming: 0, active: 0, deferred: 0, hold: 0, corrupt: 0, total: 0 };
+  let oldest: StatusData['oldest'] = null;
+  for (const state of STATUS_STATES) {
+    const ids = await idsIn(spoolRoot, state);
+    queue[state] = ids.length;
+    if (state !== 'corrupt') queue.total += ids.length;
+    if (state === 'corrupt') continue;
+    // Queue ids start with the creation time, so the smallest id is the oldest in this state.
+    const first = ids.sort()[0];
+    if (!first) continue;
+    const createdAt = await createdAtOf(join(spoolRoot, state, `${first}.json`));
+    if (createdAt !== undefined && (!oldest || createdAt < Date.parse(oldest.createdAt)))
+      oldest = { id: first, state, createdAt: new Date(createdAt).toISOString(), ageSeconds: Math.max(0, Math.round((now - createdAt) / 1000)) };
+  }
+  return { queue, oldest };
+}
+
+async function createdAtOf(path: string): Promise<number | undefined> {
+  try {
+    const rec = JSON.parse(await readFile(path, 'utf8')) as { createdAt?: string };
+    const t = Date.parse(rec.createdAt ?? '');
+    if (Number.isFinite(t)) return t;
+  } catch {
+    /* moved meanwhile, or unreadable: fall back to the file time */
+  }
+  return (await stat(path).catch(() => undefined))?.birthtimeMs;
+}
+
+/** Pid of a live relay on this spool (its pid file), or null. */
+export async function relayPid(spoolRoot: string): Promise<number | null> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(spoolRoot, 'relay.pid'), 'utf8')).trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
+}
