@@ -73,7 +73,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
   const addresses: HostPort[] = [];
   try {
     for (const l of opts.listen) {
-      const server = createReceiver({ opts, spool, logger, sessions, hooks, ops, policyRef, onQueued: (m) => scheduler.enqueue(m.record.id) });
+      const server = createReceiver({ opts, spool, logger, sessions, hooks, ops, policyRef, onQueued: (m) => scheduler.enqueue(m.record.id, m) });
       await listen(server, l);
       servers.push(server);
       const a = server.server.address() as AddressInfo;

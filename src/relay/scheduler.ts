@@ -11,6 +11,7 @@ import { applyResult, isOpen, type Applied } from './outcome.js';
 import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
+import { bodyStream, WarmCache, type WarmEntry } from './warm.js';
 import { deliveryOutcome, type RelayOps } from '../ops/index.js';
 
 export interface UpstreamStatus {
@@ -26,6 +27,9 @@ export class Scheduler {
   private readonly incoming = new Set<string>();
   private readonly deferred = new Map<string, number>();
   private readonly ready: QueueRecord[] = [];
+  /** Fresh messages from the receiver (bounded), and the small bodies of ready ones. */
+  private readonly warm = new WarmCache();
+  private readonly readyBodies = new Map<string, Buffer>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pendingOps = new Map<string, 'hold' | 'delete'>();
   private readonly lanes: LanePool;
@@ -61,10 +65,11 @@ export class Scheduler {
     this.kick();
   }
 
-  /** A freshly committed message from the receiver. */
-  enqueue(id: string): void {
+  /** A freshly committed message from the receiver (with its record and small body, if known). */
+  enqueue(id: string, fresh?: WarmEntry): void {
     if (this.stopping) return;
     this.incoming.add(id);
+    if (fresh) this.warm.add(fresh);
     this.kick();
   }
 
@@ -159,7 +164,17 @@ export class Scheduler {
       const [id, state] = next;
       if (state === 'incoming') this.incoming.delete(id);
       else this.deferred.delete(id);
-      if (!(await this.spool.move(id, state, 'active'))) continue;
+      if (!(await this.spool.move(id, state, 'active'))) {
+        this.warm.drop(id);
+        continue;
+      }
+      // Just received: record and small body are still in memory, no need to read them back.
+      const w = this.warm.take(id);
+      if (w) {
+        this.ready.push(w.record);
+        if (w.body) this.readyBodies.set(id, w.body);
+        continue;
+      }
       try {
         this.ready.push(await this.spool.readRecord('active', id));
       } catch (e) {
@@ -205,13 +220,15 @@ export class Scheduler {
       await this.spool.remove(rec.id, 'active');
       return;
     }
-    if (!(await this.spool.hasBody(rec.id))) {
+    const mem = this.readyBodies.get(rec.id);
+    this.readyBodies.delete(rec.id);
+    if (!mem && !(await this.spool.hasBody(rec.id))) {
       lane.busy = false;
       this.logger.error('queue file without a body moved to corrupt', { id: rec.id });
       return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
-    const res = await lane.send(rec.sender, open.map((r) => r.address), this.spool.openBody(rec.id));
+    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ? bodyStream(mem) : this.spool.openBody(rec.id));
     const applied = applyResult(rec, res, this.opts);
     this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {
@@ -243,7 +260,9 @@ export class Scheduler {
     const op = this.pendingOps.get(rec.id);
     this.pendingOps.delete(rec.id);
     if (op === 'delete' || a.step === 'done') {
-      await this.spool.remove(rec.id, 'active');
+      // Delivered: no directory fsync (a power cut can at worst cause one duplicate, as with
+      // Postfix, which does not fsync after removing a queue file); deleted: durable.
+      await this.spool.remove(rec.id, 'active', op === 'delete');
       return;
     }
     const target = op === 'hold' ? 'hold' : 'deferred';
@@ -291,6 +310,7 @@ export class Scheduler {
       if (e.state === 'incoming') this.incoming.add(e.id);
       else this.deferred.set(e.id, e.due);
     }
+    this.warm.retain((id) => this.incoming.has(id));
   }
 
   private controlBusy = false;

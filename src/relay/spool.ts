@@ -66,10 +66,20 @@ export class Spool {
 
   /** Durably writes a record into `state` (tmp + fsync + rename + dir fsync). */
   async writeRecord(state: SpoolDir, rec: QueueRecord): Promise<void> {
+    await this.commitStaged(await this.stageRecord(state, rec), state, rec.id);
+  }
+
+  /** First half of writeRecord: the record written and fsync'd in tmp/ (returns its path). */
+  async stageRecord(state: SpoolDir, rec: QueueRecord): Promise<string> {
     const tmp = join(this.root, 'tmp', `${rec.id}.${process.pid}.${this.seq++}.json`);
     await writeSynced(tmp, JSON.stringify(rec) + '\n');
     if (state === 'deferred') await setDue(tmp, Date.parse(rec.nextAttemptAt));
-    await rename(tmp, this.recordPath(state, rec.id));
+    return tmp;
+  }
+
+  /** Second half: rename into `state` (the commit point) and fsync that directory. */
+  async commitStaged(tmp: string, state: SpoolDir, id: string): Promise<void> {
+    await rename(tmp, this.recordPath(state, id));
     await this.syncer.sync(this.dir(state));
   }
 
@@ -91,15 +101,19 @@ export class Spool {
     return true;
   }
 
-  /** Removes a message for good: record first (the commit point), then the body. */
-  async remove(id: string, state: SpoolDir): Promise<boolean> {
+  /**
+   * Removes a message for good: record first (the commit point), then the body. `durable`
+   * false skips the directory fsync (after a delivery: losing the unlink to a power cut means
+   * one duplicate delivery, as in Postfix, which does not fsync after removing a queue file).
+   */
+  async remove(id: string, state: SpoolDir, durable = true): Promise<boolean> {
     try {
       await unlink(this.recordPath(state, id));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
-    await this.syncer.sync(this.dir(state));
+    if (durable) await this.syncer.sync(this.dir(state));
     await unlink(this.bodyPath(id)).catch(() => undefined);
     return true;
   }

@@ -9,6 +9,11 @@ import { noteStreamed } from './memory.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, RelayHooks, RelayOptions } from './types.js';
 
+/** Bytes gathered before one writev to the body file. */
+const WRITE_BATCH = 256 * 1024;
+/** Bodies up to this size are handed to the scheduler in memory as well. */
+const KEEP_BODY = 64 * 1024;
+
 export interface MessageMeta {
   sender: string;
   recipients: string[];
@@ -21,6 +26,8 @@ export interface MessageMeta {
 
 export interface StoredMessage {
   record: QueueRecord;
+  /** The body bytes as written, kept for small messages so delivery need not read them back. */
+  body?: Buffer;
 }
 
 export type StoreResult =
@@ -54,9 +61,20 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   const hash = createHash('sha256');
   let fh: FileHandle | undefined;
   let writeError: unknown;
+  // Chunks are gathered and written with one writev per WRITE_BATCH bytes: a small message costs
+  // one write instead of one per chunk (each is a trip through libuv's thread pool).
+  let batch: Buffer[] = [header];
+  let batched = header.length;
+  let kept: Buffer[] | undefined = [header];
+  let keptBytes = header.length;
+  const flush = async (): Promise<void> => {
+    const bufs = batch;
+    batch = [];
+    batched = 0;
+    if (!writeError && fh && bufs.length) await fh.writev(bufs).catch((e) => void (writeError = e));
+  };
   try {
     fh = await open(path, 'wx', 0o600);
-    await fh.write(header);
   } catch (e) {
     writeError = e;
   }
@@ -66,15 +84,17 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
     meta.tap?.update(chunk);
     if (!guard.check(chunk) || writeError || !fh) continue;
     hash.update(chunk);
-    try {
-      await fh.write(chunk);
-    } catch (e) {
-      writeError = e;
-    }
+    batch.push(chunk);
+    batched += chunk.length;
+    if (kept && (keptBytes += chunk.length) <= KEEP_BODY) kept.push(chunk);
+    else kept = undefined;
+    if (batched >= WRITE_BATCH) await flush();
   }
+  await flush();
   guard.finish();
   const refuse = (code: number, text: string, reason: string): StoreResult => ({ ok: false, code, text, reason, bytes: guard.bytes });
   let committed = false;
+  let stagedPath: string | undefined;
   try {
     if (writeError) throw new SpoolWriteError(writeError);
     if (stream.sizeExceeded || guard.bytes > opts.maxMessageSize)
@@ -83,10 +103,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       const r = violationReply(guard.violation);
       return refuse(r.code, r.text, guard.violation.kind);
     }
-    await fh!.sync();
-    await fh!.close();
-    fh = undefined;
-    await spool.syncer.sync(spool.dir('data'));
+    const body = fh!;
     const now = new Date().toISOString();
     const record: QueueRecord = {
       v: 1,
@@ -104,11 +121,27 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
     const verdict = await hooks?.beforeCommit?.(record, path);
     if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };
     if (verdict) return refuse(verdict.code, verdict.text, 'policy');
-    await spool.writeRecord('incoming', record).catch((e) => {
+    // Body and record are fsync'd in parallel; the record is renamed into incoming/ (the commit
+    // point) only once the body and its directory entry are durable, and the 250 waits for the
+    // fsync of incoming/. Directory fsyncs are shared by concurrent sessions (DirSyncer).
+    const [bodyDone, staged] = await Promise.allSettled([
+      body
+        .sync()
+        .then(() => {
+          fh = undefined;
+          return body.close();
+        })
+        .then(() => spool.syncer.sync(spool.dir('data'))),
+      spool.stageRecord('incoming', record),
+    ]);
+    if (staged.status === 'fulfilled') stagedPath = staged.value;
+    if (bodyDone.status === 'rejected') throw new SpoolWriteError(bodyDone.reason);
+    if (staged.status === 'rejected') throw new SpoolWriteError(staged.reason);
+    await spool.commitStaged(staged.value, 'incoming', id).catch((e) => {
       throw new SpoolWriteError(e);
     });
     committed = true;
-    return { ok: true, msg: { record } };
+    return { ok: true, msg: { record, body: kept ? Buffer.concat(kept) : undefined } };
   } catch (e) {
     throw e instanceof SpoolWriteError ? e : new SpoolWriteError(e);
   } finally {
@@ -118,6 +151,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   async function cleanup(): Promise<void> {
     await fh?.close().catch(() => undefined);
     fh = undefined;
+    if (stagedPath) await unlink(stagedPath).catch(() => undefined);
     await unlink(path).catch(() => undefined);
   }
 }
