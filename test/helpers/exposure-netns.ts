@@ -6,31 +6,9 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export { runCommand as runCmd, mustRun as must, type RunResult } from './run.js';
+import { runCommand as runCmd, mustRun as must, type RunResult } from './run.js';
 
-/** Runs a command with a hard timeout; never rejects on a non-zero exit. */
-export function runCmd(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-    child.stdin.on('error', () => {}); // a command that exits before reading its input
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-export async function must(cmd: string, args: string[], input?: string): Promise<string> {
-  const r = await runCmd(cmd, args, { input });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-
-/** Finds a program on PATH or in the sbin directories (root tools live there). */
 export function findTool(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
   for (const d of dirs) if (d && existsSync(join(d, name))) return join(d, name);

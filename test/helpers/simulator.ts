@@ -170,6 +170,16 @@ export class RawSmtp {
 }
 
 /** Dot-stuff a message and add the end-of-data marker (the client side of RFC 5321 4.5.2). */
+/** Runs fn with a fresh test simulator and always cleans it up. */
+export async function withSimulator(opts: Partial<SimulatorOptions>, fn: (sim: TestSimulator) => Promise<void>): Promise<void> {
+  const sim = await startTestSimulator(opts);
+  try {
+    await fn(sim);
+  } finally {
+    await sim.cleanup();
+  }
+}
+
 export function dotStuff(message: Buffer): Buffer {
   const text = message.toString('latin1');
   const stuffed = text.replace(/(^|\r\n)\./g, '$1..');

@@ -5,21 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { SIM_PASSWORD, SIM_USER, needTool, runTool, spawnSimulateCli, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
-import type { SimulatorOptions } from '../../src/simulator/index.js';
+import { SIM_PASSWORD, SIM_USER, needTool, runTool, spawnSimulateCli, type TestSimulator, withSimulator } from '../helpers/simulator.js';
 
 const CURL = '/usr/bin/curl';
 const PY = '/usr/bin/python3';
 const MESSAGE = 'From: sender@example.test\r\nTo: rcpt@example.test\r\nSubject: curl\r\n\r\n.dot first\r\n..two\r\n.\r\nend\r\n';
-
-async function withSim(opts: Partial<SimulatorOptions>, fn: (sim: TestSimulator) => Promise<void>): Promise<void> {
-  const sim = await startTestSimulator(opts);
-  try {
-    await fn(sim);
-  } finally {
-    await sim.cleanup();
-  }
-}
 
 function curl(sim: TestSimulator, url: string, file: string) {
   return runTool(CURL, ['--silent', '--show-error', '--max-time', '15', '--url', url, '--ssl-reqd', '--cacert', sim.caFile, '--user', `${SIM_USER}:${SIM_PASSWORD}`, '--mail-from', 'sender@example.test', '--mail-rcpt', 'rcpt@example.test', '--upload-file', file]);
@@ -68,7 +58,7 @@ print(json.dumps(sorted(results, key=str)))
 describe('simulator with curl', () => {
   it('smtp:// with --ssl-reqd --cacert and --user: stored bytes equal the file', async (t) => {
     if (!needTool(t, CURL, 'curl')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const file = join(sim.dir, 'msg.eml');
       await writeFile(file, MESSAGE);
       const r = await curl(sim, `smtp://127.0.0.1:${sim.port}`, file);
@@ -81,7 +71,7 @@ describe('simulator with curl', () => {
 
   it('smtps:// to the implicit-TLS port', async (t) => {
     if (!needTool(t, CURL, 'curl')) return;
-    await withSim({ tlsPort: 0 }, async (sim) => {
+    await withSimulator({ tlsPort: 0 }, async (sim) => {
       const file = join(sim.dir, 'msg.eml');
       await writeFile(file, MESSAGE);
       const r = await curl(sim, `smtps://localhost:${sim.tlsPort}`, file);
@@ -92,7 +82,7 @@ describe('simulator with curl', () => {
 
   it('rejects the recipient matching --reject with 550 (curl fails)', async (t) => {
     if (!needTool(t, CURL, 'curl')) return;
-    await withSim({ reject: 'rcpt@' }, async (sim) => {
+    await withSimulator({ reject: 'rcpt@' }, async (sim) => {
       const file = join(sim.dir, 'msg.eml');
       await writeFile(file, MESSAGE);
       const r = await curl(sim, `smtp://127.0.0.1:${sim.port}`, file);
@@ -106,7 +96,7 @@ describe('simulator with curl', () => {
 describe('simulator with Python smtplib', () => {
   it('STARTTLS verified against the CA, login, byte-identical message', async (t) => {
     if (!needTool(t, PY, 'python3')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const file = join(sim.dir, 'msg.eml');
       await writeFile(file, MESSAGE);
       const r = await runTool(PY, ['-c', PY_SEND, String(sim.port), sim.caFile, SIM_USER, SIM_PASSWORD, file]);
@@ -118,7 +108,7 @@ describe('simulator with Python smtplib', () => {
 
   it('six simultaneous sessions for one account: exactly one 421', async (t) => {
     if (!needTool(t, PY, 'python3')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const r = await runTool(PY, ['-c', PY_SIX, String(sim.port), sim.caFile, SIM_USER, SIM_PASSWORD]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), [235, 235, 235, 235, 235, 421]);

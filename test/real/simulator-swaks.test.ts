@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SIM_PASSWORD, SIM_USER, needTool, runTool, startTestSimulator, type TestSimulator } from '../helpers/simulator.js';
-import type { SimulatorOptions } from '../../src/simulator/index.js';
+import { SIM_PASSWORD, SIM_USER, needTool, runTool, startTestSimulator, type TestSimulator, withSimulator } from '../helpers/simulator.js';
 
 const SWAKS = '/usr/bin/swaks';
 
@@ -13,19 +12,10 @@ function swaks(sim: TestSimulator, extra: string[] = [], caFile = sim.caFile) {
   return runTool(SWAKS, args);
 }
 
-async function withSim(opts: Partial<SimulatorOptions>, fn: (sim: TestSimulator) => Promise<void>): Promise<void> {
-  const sim = await startTestSimulator(opts);
-  try {
-    await fn(sim);
-  } finally {
-    await sim.cleanup();
-  }
-}
-
 describe('simulator with swaks', () => {
   it('accepts a message over verified STARTTLS with AUTH PLAIN and LOGIN', async (t) => {
     if (!needTool(t, SWAKS, 'swaks')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const r = await swaks(sim);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /<~ {2}250 2\.0\.0 Ok: queued as/);
@@ -40,7 +30,7 @@ describe('simulator with swaks', () => {
 
   it('stores the exact DATA bytes, dot-unstuffed', async (t) => {
     if (!needTool(t, SWAKS, 'swaks')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const message = 'From: sender@example.test\r\nTo: rcpt@example.test\r\nSubject: dots\r\n\r\n.one dot\r\n..two dots\r\n.\r\ntrailing space \r\n\ttab\r\nlast line\r\n';
       const file = join(sim.dir, 'msg.eml');
       // swaks ends DATA with CRLF . CRLF after the file's last byte, so the file has no final
@@ -57,7 +47,7 @@ describe('simulator with swaks', () => {
     if (!needTool(t, SWAKS, 'swaks')) return;
     const other = await startTestSimulator({ hostname: 'other-ca.simulator.test' });
     try {
-      await withSim({}, async (sim) => {
+      await withSimulator({}, async (sim) => {
         assert.notEqual(other.caPem, sim.caPem);
         const r = await swaks(sim, [], other.caFile);
         assert.notEqual(r.code, 0);
@@ -71,7 +61,7 @@ describe('simulator with swaks', () => {
 
   it('answers AUTH without STARTTLS with 538', async (t) => {
     if (!needTool(t, SWAKS, 'swaks')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const r = await runTool(SWAKS, ['--server', `127.0.0.1:${sim.port}`, '--auth', 'PLAIN', '--auth-user', SIM_USER, '--auth-password', SIM_PASSWORD, '--to', 'rcpt@example.test', '--timeout', '10']);
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, /538/);
@@ -80,7 +70,7 @@ describe('simulator with swaks', () => {
 
   it('refuses a wrong password with 535', async (t) => {
     if (!needTool(t, SWAKS, 'swaks')) return;
-    await withSim({}, async (sim) => {
+    await withSimulator({}, async (sim) => {
       const r = await runTool(SWAKS, ['--server', `127.0.0.1:${sim.port}`, '--tls', '--tls-verify', '--tls-ca-path', sim.caFile, '--auth', 'PLAIN', '--auth-user', SIM_USER, '--auth-password', 'wrong', '--to', 'rcpt@example.test', '--timeout', '10']);
       assert.notEqual(r.code, 0);
       assert.match(r.stdout, /<~\* 535 5\.7\.8/);
@@ -89,7 +79,7 @@ describe('simulator with swaks', () => {
 
   it('holds the hourly quota: the third message gets 421 4.7.0 at MAIL', async (t) => {
     if (!needTool(t, SWAKS, 'swaks')) return;
-    await withSim({ quotaHour: 2 }, async (sim) => {
+    await withSimulator({ quotaHour: 2 }, async (sim) => {
       assert.equal((await swaks(sim)).code, 0);
       assert.equal((await swaks(sim)).code, 0);
       const third = await swaks(sim);
@@ -101,7 +91,7 @@ describe('simulator with swaks', () => {
 
   it('advertises SIZE and refuses a larger message with 552', async (t) => {
     if (!needTool(t, SWAKS, 'swaks')) return;
-    await withSim({ maxMessageSize: 2000 }, async (sim) => {
+    await withSimulator({ maxMessageSize: 2000 }, async (sim) => {
       const small = await swaks(sim, ['--body', 'small']);
       assert.equal(small.code, 0);
       assert.match(small.stdout, /250-SIZE 2000|250 SIZE 2000/);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { OMR_BIN } from '../helpers/cli.js';
+import { runCommand, mustRun as must } from '../helpers/run.js';
 
 const NS = `omrt${randomBytes(3).toString('hex')}`;
 const SERVER_MAIN = fileURLToPath(new URL('../helpers/tester-good-server-main.js', import.meta.url));
@@ -18,27 +19,6 @@ const missing = ['/usr/sbin/ip', '/usr/sbin/nft'].filter((t) => !existsSync(t) &
 const notRoot = process.getuid?.() !== 0;
 const why = notRoot ? 'needs root (network namespaces)' : missing.length ? `missing tools: ${missing.join(', ')} (apt: iproute2 nftables)` : '';
 const skip = why && process.env.CI !== 'true' ? why : false;
-
-function run(cmd: string, args: string[], input?: string, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => (clearTimeout(timer), reject(e)));
-    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr, ms: Date.now() - t0 })));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function must(cmd: string, args: string[], input?: string): Promise<void> {
-  const r = await run(cmd, args, input);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-}
 
 let server: ChildProcess | undefined;
 let dir: string;
@@ -69,12 +49,12 @@ after(async () => {
   server?.kill('SIGTERM');
   if (server && server.exitCode === null) await new Promise((r) => setTimeout(r, 300));
   server?.kill('SIGKILL');
-  if (nsCreated) await run('ip', ['netns', 'del', NS]);
+  if (nsCreated) await runCommand('ip', ['netns', 'del', NS]);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('port 25 filtered while 587 works: warn, diagnosis says use 587, within the timeout', { skip }, async () => {
-  const r = await run('ip', ['netns', 'exec', NS, process.execPath, OMR_BIN, 'test', '127.0.0.1', '--port', '587,25', '--ca', join(dir, 'ca.pem'), '--timeout', '2', '--json']);
+  const r = await runCommand('ip', ['netns', 'exec', NS, process.execPath, OMR_BIN, 'test', '127.0.0.1', '--port', '587,25', '--ca', join(dir, 'ca.pem'), '--timeout', '2', '--json']);
   const env = JSON.parse(r.stdout);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(env.verdict, 'warn');
@@ -88,7 +68,7 @@ test('port 25 filtered while 587 works: warn, diagnosis says use 587, within the
 });
 
 test('no route to the host: tcp unreachable, diagnosis:no-connection, exit 1, fast', { skip }, async () => {
-  const r = await run('ip', ['netns', 'exec', NS, process.execPath, OMR_BIN, 'test', '198.51.100.7', '--port', '587', '--timeout', '2', '--json']);
+  const r = await runCommand('ip', ['netns', 'exec', NS, process.execPath, OMR_BIN, 'test', '198.51.100.7', '--port', '587', '--timeout', '2', '--json']);
   const env = JSON.parse(r.stdout);
   assert.equal(r.code, 1);
   assert.equal(env.checks.find((c: { id: string }) => c.id === 'tcp:587').detail.result, 'unreachable');
