@@ -23,7 +23,7 @@ export interface MessageMeta {
   helo?: string;
   esmtp: boolean;
   /** Sees every DATA chunk as received (ops: body hash, Message-ID, Subject). */
-  tap?: { update(chunk: Buffer): void };
+  tap?: { update(chunk: Buffer): void; finish?(): { bodyHash: string } };
 }
 
 export interface StoredMessage {
@@ -61,7 +61,8 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   const id = spool.newId();
   const guard = new DataGuard(opts.maxLineLength, opts.maxHeaderSize);
   const header = Buffer.from(receivedHeader(id, meta, opts.hostname), 'latin1');
-  const hash = createHash('sha256');
+  // The ops tap hashes the body already: one SHA-256 per message, not two.
+  const hash = meta.tap?.finish ? undefined : createHash('sha256');
   const journal = spool.journal;
   // Small messages are gathered in memory and go to the journal in one append; a message that
   // outgrows JOURNAL_MAX (or any message when there is no journal) streams to its own body file.
@@ -74,7 +75,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
     noteStreamed(chunk.length);
     meta.tap?.update(chunk);
     if (!guard.check(chunk) || file.failed) continue;
-    hash.update(chunk);
+    hash?.update(chunk);
     if (held) {
       held.push(chunk);
       if ((heldBytes += chunk.length) <= JOURNAL_MAX) continue;
@@ -105,7 +106,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       nextAttemptAt: now,
       client: meta.client,
       helo: meta.helo,
-      bodyHash: hash.digest('hex'),
+      bodyHash: hash ? hash.digest('hex') : meta.tap!.finish!().bodyHash,
     };
     const verdict = await hooks?.beforeCommit?.(record);
     if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };
