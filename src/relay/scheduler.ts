@@ -98,6 +98,16 @@ export class Scheduler {
     return { state: 'ok', ...base };
   }
 
+  /** Journal messages waiting for their first attempt (they count as incoming). */
+  journalStatus(): { count: number; active: number; oldestId?: string } {
+    let oldestId: string | undefined;
+    for (const id of this.journaled.keys()) {
+      oldestId = id;
+      break;
+    }
+    return { count: this.journaled.size, active: this.refs.size, oldestId };
+  }
+
   counts(): Record<'incoming' | 'deferred' | 'active', number> {
     return { incoming: this.incoming.size + this.journaled.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
   }
