@@ -26,6 +26,7 @@ export class Lane {
   lastUsed = Date.now();
   private session: Session | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   /** Connections this lane opened (tests and logs: reuse means this stays small). */
   connections = 0;
   constructor(private readonly opts: RelayOptions, readonly id: number) {}
@@ -49,7 +50,7 @@ export class Lane {
           // A kept connection the server closed meanwhile: one retry on a fresh one, but only
           // while no body byte was sent (so it can never deliver twice).
           const started = e instanceof TransactionError && e.bodyStarted;
-          if (reused && attempt === 0 && !started && err.code === 'ECONNECTION' && !err.responseCode) continue;
+          if (reused && attempt === 0 && !started && !this.closed && err.code === 'ECONNECTION' && !err.responseCode) continue;
           return { accepted: [], rejected: [], error: err.toFailure() };
         }
       }
@@ -57,7 +58,9 @@ export class Lane {
       if (!Buffer.isBuffer(body)) body.destroy();
       this.busy = false;
       this.lastUsed = Date.now();
-      if (this.session) this.idleTimer = setTimeout(() => this.drop(true), IDLE_TIMEOUT_MS).unref();
+      // Died meanwhile (e.g. closed right after the last reply): forget it now.
+      if (this.session && !this.session.conn.alive) this.drop();
+      if (this.session && !this.closed) this.idleTimer = setTimeout(() => this.drop(true), IDLE_TIMEOUT_MS).unref();
     }
   }
 
@@ -81,6 +84,7 @@ export class Lane {
   }
 
   close(): void {
+    this.closed = true;
     this.drop(true);
   }
 }

@@ -96,9 +96,9 @@ export async function transact(s: Session, env: Envelope, body: Buffer | Readabl
   const rep = s.caps.pipelining ? await pipelined(s, env) : await stepwise(s, env);
   const busy = first421(rep);
   if (busy) throw fatal(busy);
+  if (rep.reset && rep.reset.code !== 250) throw fatal(replyError('EPROTOCOL', 'RSET', rep.reset));
   const expected = s.caps.pipelining ? env.to.length : rep.rcpts.length;
   if (!rep.mail || rep.rcpts.length < expected || (s.caps.pipelining && !rep.data)) throw fatal(c.failure ?? new UpstreamError('ECONNECTION', 'connection lost', { command: 'CONN' }));
-  if (rep.reset && rep.reset.code !== 250) throw fatal(replyError('EPROTOCOL', 'RSET', rep.reset));
   s.needsReset = false;
   const accepted: string[] = [];
   const rejected: SendResult['rejected'] = [];
