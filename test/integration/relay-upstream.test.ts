@@ -194,6 +194,17 @@ test('STARTTLS + AUTH against the simulator; verified certificate; reuse across 
   });
 });
 
+test('STARTTLS to a server that offers no AUTH: no AUTH sent, mail goes through inside TLS', async () => {
+  await withSink({}, async (sink) => {
+    await withLane(relayOptions('/x', sink, { user: 'office', password: 'S3cret-pw!' }), async (lane) => {
+      const r = await lane.send('a@x', ['b@y'], Buffer.from('x\r\n'));
+      assert.equal(r.error, undefined, JSON.stringify(r.error));
+      assert.equal(sink.messages[0]!.secure, true);
+      assert.equal(sink.authAttempts, 0);
+    });
+  });
+});
+
 test('implicit TLS against the simulator', async () => {
   await withSimulator({ tlsPort: 0 }, async (sim) => {
     await withLane(simOptions(sim, { tls: 'implicit', smarthost: { host: 'localhost', port: sim.tlsPort! } }), async (lane) => {

@@ -99,8 +99,9 @@ export async function openSession(opts: RelayOptions): Promise<Session> {
       await conn.upgrade(tlsSettings(opts));
       caps = await hello(conn, opts.hostname);
     }
-    // AUTH only where TLS protects it: never with --tls none.
-    if (opts.user && opts.tls !== 'none') await authenticate(conn, caps, opts.user, opts.password ?? '');
+    // AUTH only where TLS protects it (never with --tls none), and, as nodemailer did, only when
+    // the server offers it (one that does not would refuse MAIL with 530: a pause, not a loop).
+    if (opts.user && opts.tls !== 'none' && caps.auth.length) await authenticate(conn, caps, opts.user, opts.password ?? '');
     return { conn, caps, needsReset: false, messages: 0 };
   } catch (e) {
     conn.destroy();
