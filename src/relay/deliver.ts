@@ -85,7 +85,8 @@ export class Lane {
 
   close(): void {
     this.closed = true;
-    this.drop(true);
+    // QUIT only between transactions: mid-DATA it would be read as body text.
+    this.drop(!this.busy);
   }
 }
 
