@@ -4,6 +4,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QuotaUsage } from './quota.js';
+import { journaledOnly } from '../relay/journal/scan.js';
 
 export const STATUS_STATES = ['incoming', 'active', 'deferred', 'hold', 'corrupt'] as const;
 export type StatusState = (typeof STATUS_STATES)[number];
@@ -40,8 +41,10 @@ async function idsIn(spoolRoot: string, state: StatusState): Promise<string[]> {
 export async function readQueue(spoolRoot: string, now = Date.now()): Promise<Pick<StatusData, 'queue' | 'oldest'>> {
   const queue = { incoming: 0, active: 0, deferred: 0, hold: 0, corrupt: 0, total: 0 };
   let oldest: StatusData['oldest'] = null;
+  const seen = new Set<string>();
   for (const state of STATUS_STATES) {
     const ids = await idsIn(spoolRoot, state);
+    for (const id of ids) seen.add(id);
     queue[state] = ids.length;
     if (state !== 'corrupt') queue.total += ids.length;
     if (state === 'corrupt') continue;
@@ -52,6 +55,14 @@ export async function readQueue(spoolRoot: string, now = Date.now()): Promise<Pi
     if (createdAt !== undefined && (!oldest || createdAt < Date.parse(oldest.createdAt)))
       oldest = { id: first, state, createdAt: new Date(createdAt).toISOString(), ageSeconds: Math.max(0, Math.round((now - createdAt) / 1000)) };
   }
+  // Fresh messages still in the relay's journal count as incoming.
+  const journaled = journaledOnly(join(spoolRoot, 'journal'), (id) => seen.has(id));
+  queue.incoming += journaled.length;
+  queue.total += journaled.length;
+  const j = journaled[0];
+  const jt = j ? Date.parse(j.record.createdAt) : NaN;
+  if (j && Number.isFinite(jt) && (!oldest || jt < Date.parse(oldest.createdAt)))
+    oldest = { id: j.record.id, state: 'incoming', createdAt: j.record.createdAt, ageSeconds: Math.max(0, Math.round((now - jt) / 1000)) };
   return { queue, oldest };
 }
 

@@ -9,7 +9,7 @@ import selfsigned from 'selfsigned';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { startRelay, type RunningRelay } from '../../src/relay/relay.js';
-import { defaultRelayOptions, type RelayOptions } from '../../src/relay/types.js';
+import { defaultRelayOptions, type RelayHooks, type RelayOptions } from '../../src/relay/types.js';
 
 export interface SinkMessage {
   from: string;
@@ -156,8 +156,8 @@ export function relayOptions(spool: string, sink: { port: number; ca: string }, 
   };
 }
 
-export async function withRelay<T>(opts: RelayOptions, fn: (r: RunningRelay) => Promise<T>, logger: Logger = silentLogger): Promise<T> {
-  const relay = await startRelay(opts, logger);
+export async function withRelay<T>(opts: RelayOptions, fn: (r: RunningRelay) => Promise<T>, logger: Logger = silentLogger, hooks?: RelayHooks): Promise<T> {
+  const relay = await startRelay(opts, logger, hooks);
   try {
     return await fn(relay);
   } finally {
