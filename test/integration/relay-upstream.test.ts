@@ -237,6 +237,23 @@ test('wrong password pauses; 421 greeting throttles; the password is in no error
   });
 });
 
+test('connection dropped mid-DATA: network defer, not retried on the same attempt; next send reconnects', async () => {
+  await withSimulator({}, async (sim) => {
+    await withLane(simOptions(sim), async (lane) => {
+      assert.equal((await lane.send('pc@office.example', ['a@example.net'], Buffer.from('first\r\n'))).error, undefined);
+      sim.inject({ kind: 'dropMidData', count: 1 });
+      const r = await lane.send('pc@office.example', ['b@example.net'], Readable.from([Buffer.alloc(256 * 1024, 0x61)]));
+      assert.equal(r.error?.code, 'ECONNECTION');
+      assert.equal(classify(r.error!).outcome, 'defer');
+      assert.equal(lane.connections, 1, 'a body already on the wire is not resent by the lane itself');
+      const ok = await lane.send('pc@office.example', ['c@example.net'], Buffer.from('third\r\n'));
+      assert.equal(ok.error, undefined, JSON.stringify(ok.error));
+      assert.equal(lane.connections, 2);
+      assert.deepEqual(sim.messages().map((m) => m.envelope.rcptTo), [['a@example.net'], ['c@example.net']]);
+    });
+  });
+});
+
 test('STARTTLS stripped: ETLS, and neither AUTH nor MAIL is ever sent', async () => {
   const events: string[] = [];
   await withSimulator({ onEvent: (e) => events.push(e.type) }, async (sim) => {
