@@ -11,7 +11,7 @@ import { applyResult, isOpen, type Applied } from './outcome.js';
 import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
-import { bodyStream, WarmCache, type WarmEntry } from './warm.js';
+import { WarmCache, type WarmEntry } from './warm.js';
 import { Journal } from './journal/journal.js';
 import type { JournalRef } from './journal/scan.js';
 import { spoolFromJournal, spooledIds } from './journal/spool-move.js';
@@ -290,7 +290,7 @@ export class Scheduler {
       return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
-    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ? bodyStream(mem) : this.spool.openBody(rec.id));
+    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? this.spool.openBody(rec.id), rec.size);
     const applied = applyResult(rec, res, this.opts);
     this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {
