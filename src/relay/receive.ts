@@ -8,6 +8,7 @@ import { storeMessage, SpoolWriteError, type StoredMessage } from './store.js';
 import type { Spool } from './spool.js';
 import type { RelayHooks, RelayOptions } from './types.js';
 import { refusalReason, type RelayOps } from '../ops/index.js';
+import { useFastDataScan } from './data-scan.js';
 
 export interface ReceiverDeps {
   opts: RelayOptions;
@@ -36,6 +37,7 @@ function smtpError(code: number, text: string): Error & { responseCode: number }
 }
 
 export function createReceiver(deps: ReceiverDeps): SMTPServer {
+  useFastDataScan();
   const { opts, logger } = deps;
   const policyRef = deps.policyRef ?? { current: new ClientPolicy(opts.allow, opts.allowPublicClients) };
   const ops = deps.ops;
