@@ -64,7 +64,7 @@ export class Spool {
         cb(null, chunk);
       },
     });
-    pipeline(createReadStream(this.bodyPath(id)), counter, () => undefined);
+    pipeline(createReadStream(this.bodyPath(id), { highWaterMark: 256 * 1024 }), counter, () => undefined);
     return counter;
   }
 
