@@ -44,6 +44,7 @@ export function omrArgs(o: OmrOptions, port: number): string[] {
     // One client (smtp-source) sends everything: per-client limits meant for office PCs would
     // throttle the benchmark itself. Postfix has no such limits in its satellite config either.
     '--client-rate', 'off',
+    '--client-recipient-rate', 'off',
     '--sessions-per-client', '200',
     ...(o.extraArgs ?? []),
   ];
