@@ -3,7 +3,7 @@
 // file through libuv's pool costs more than the read. Per record: open, read into one reused
 // buffer, close (fstat too in deferred/, whose mtime is the next attempt): about half the system
 // calls of readFileSync, and no Buffer or Stats allocation per file.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
@@ -63,7 +63,7 @@ export class QueueReader {
   private readRaw(path: string, wantMtime: boolean): RawRecord | undefined {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(path, constants.O_RDONLY);
     } catch (e) {
       // Gone (moved or removed): the caller looks again. Unreadable: listed as malformed (skipped).
       return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : { text: '' };
