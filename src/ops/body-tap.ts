@@ -33,9 +33,14 @@ export class BodyTap {
     } else this.head = [all];
   }
 
+  private result?: TapResult;
+
+  /** The result; may be called more than once (the spool record takes the hash from it too). */
   finish(): TapResult {
+    if (this.result) return this.result;
     const headers = parseHeaders(Buffer.concat(this.head).toString('latin1'));
-    return { bodyHash: this.hash.digest('hex'), messageId: headers.get('message-id'), subject: headers.get('subject'), bytes: this.bytes };
+    this.result = { bodyHash: this.hash.digest('hex'), messageId: headers.get('message-id'), subject: headers.get('subject'), bytes: this.bytes };
+    return this.result;
   }
 }
 

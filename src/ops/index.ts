@@ -43,6 +43,8 @@ export interface UpstreamProbe {
   /** Sessions delivering right now and open (idle included). */
   inUse: number;
   connections: number;
+  /** Messages waiting in the journal (counted as incoming) and the oldest one's id. */
+  journaled?: { count: number; active: number; oldestId?: string };
 }
 
 export interface StoredInfo {
@@ -271,8 +273,9 @@ export class RelayOps {
   /** Live status: queue from the spool, upstream from the scheduler, quota from the meter. */
   async status(): Promise<StatusData> {
     const now = this.clock();
-    const q = await readQueue(this.o.spool, now);
     const up = this.upstream();
+    // The relay knows its journal: no need to read the segment files back.
+    const q = await readQueue(this.o.spool, now, up?.journaled ?? undefined);
     const quota = this.quota.usage();
     let upstream: UpstreamInfo = up ? { state: up.state, reason: up.reason ?? null, until: up.until ?? null } : { state: 'ok', reason: null, until: null };
     if (quota.blockedUntil && upstream.state !== 'paused') upstream = { state: 'paused', reason: quota.reason, until: quota.blockedUntil };

@@ -24,12 +24,17 @@ export async function readHeaderBlock(path: string, limit = 64 * 1024): Promise<
   try {
     const buf = Buffer.alloc(limit);
     const { bytesRead } = await fh.read(buf, 0, limit, 0);
-    const text = buf.subarray(0, bytesRead).toString('latin1');
-    const end = text.indexOf('\r\n\r\n');
-    return end === -1 ? text : text.slice(0, end + 2);
+    return headerBlockOf(buf.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
+}
+
+/** The header block (up to and including the CRLF before the blank line) of a message's bytes. */
+export function headerBlockOf(bytes: Buffer): string {
+  const text = bytes.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  return end === -1 ? text : text.slice(0, end + 2);
 }
 
 function status(reply: string): { code: string; action: string } {
@@ -99,13 +104,13 @@ export function buildDsn(d: DsnInput, now = new Date()): Buffer {
  * Queues one DSN for newly failed recipients and marks them notified. A bounce is never
  * bounced: failures of a null-sender message are only logged.
  */
-export async function queueBounce(spool: Spool, hostname: string, logger: Logger, rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<{ record: QueueRecord; dsnId?: string }> {
+export async function queueBounce(spool: Spool, hostname: string, logger: Logger, rec: QueueRecord, failed: Array<{ address: string; reply: string }>, original?: Buffer): Promise<{ record: QueueRecord; dsnId?: string }> {
   const record = { ...rec, recipients: rec.recipients.map((r) => (r.status === 'failed' ? { ...r, notified: true } : r)) };
   if (rec.isBounce || rec.sender === '') {
     logger.warn('bounce undeliverable, dropped (never bounce a bounce)', { id: rec.id, rcpts: failed.map((f) => f.address) });
     return { record };
   }
-  const headers = await readHeaderBlock(spool.bodyPath(rec.id)).catch(() => '');
+  const headers = original ? headerBlockOf(original.subarray(0, 64 * 1024)) : await readHeaderBlock(spool.bodyPath(rec.id)).catch(() => '');
   const body = buildDsn({ id: rec.id, hostname, sender: rec.sender, arrivalDate: rec.createdAt, failed, originalHeaders: headers });
   const now = new Date().toISOString();
   const dsn = await spool.inject(body, {

@@ -3,7 +3,7 @@
 // connection, the message or one recipient.
 
 export interface UpstreamFailure {
-  /** nodemailer error code: EAUTH, ECONNECTION, ETIMEDOUT, ETLS, EDNS, EENVELOPE, EMESSAGE, ... */
+  /** Error code (nodemailer's names, kept by src/relay/upstream): EAUTH, ECONNECTION, ETIMEDOUT, ETLS, EDNS, EENVELOPE, EMESSAGE, ... */
   code?: string;
   responseCode?: number;
   /** Command the reply answered: CONN, EHLO, AUTH PLAIN, MAIL FROM, RCPT TO, DATA, ... */

@@ -1,11 +1,14 @@
-// Delivery to the one smarthost through nodemailer. A lane is a nodemailer pool of exactly one
-// connection, reused for many messages; the scheduler owns at most --max-connections lanes, so
-// idle pooled connections count toward the budget (unlike Postfix's connection cache).
-import { rootCertificates } from 'node:tls';
+// Delivery to the one smarthost. A lane is one persistent upstream connection (our own lean SMTP
+// client in ./upstream: pipelined envelope, streamed dot-stuffed body), reused for many
+// messages, opened lazily on the next send after a close or error, closed after 30 s idle. The
+// scheduler owns at most --max-connections lanes, so idle connections count toward the budget
+// (unlike Postfix's connection cache).
 import type { Readable } from 'node:stream';
-import nodemailer from 'nodemailer';
 import type { UpstreamFailure } from './classify.js';
 import type { RelayOptions } from './types.js';
+import { toUpstreamError } from './upstream/errors.js';
+import { openSession, type Session } from './upstream/session.js';
+import { transact, TransactionError } from './upstream/transaction.js';
 
 export interface SendResult {
   accepted: string[];
@@ -16,77 +19,74 @@ export interface SendResult {
   response?: string;
 }
 
-type NmError = Error & { code?: string; responseCode?: number; command?: string; response?: string; recipient?: string; rejectedErrors?: NmError[] };
-
-function toFailure(e: NmError): UpstreamFailure & { message: string } {
-  return { code: e.code, responseCode: e.responseCode, command: e.command, response: e.response, message: e.message };
-}
-
-export function transportOptions(opts: RelayOptions): Record<string, unknown> {
-  const secureTls = opts.tls !== 'none';
-  return {
-    pool: true,
-    maxConnections: 1,
-    maxMessages: Infinity,
-    maxRequeues: 0,
-    idleTimeout: 30_000,
-    host: opts.smarthost.host,
-    port: opts.smarthost.port,
-    name: opts.hostname,
-    secure: opts.tls === 'implicit',
-    requireTLS: opts.tls === 'starttls',
-    ignoreTLS: opts.tls === 'none',
-    tls: {
-      servername: opts.smarthost.host,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}),
-    },
-    // AUTH only where TLS protects it: never with --tls none.
-    auth: secureTls && opts.user ? { user: opts.user, pass: opts.password ?? '' } : undefined,
-    connectionTimeout: opts.upstreamTimeoutMs,
-    greetingTimeout: opts.upstreamTimeoutMs,
-    socketTimeout: opts.upstreamTimeoutMs,
-    logger: false,
-    debug: false,
-  };
-}
+export const IDLE_TIMEOUT_MS = 30_000;
 
 export class Lane {
-  private readonly transport;
   busy = false;
   lastUsed = Date.now();
-  constructor(opts: RelayOptions, readonly id: number) {
-    this.transport = nodemailer.createTransport(transportOptions(opts) as never);
-  }
+  private session: Session | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Connections this lane opened (tests and logs: reuse means this stays small). */
+  connections = 0;
+  constructor(private readonly opts: RelayOptions, readonly id: number) {}
 
-  async send(from: string, to: string[], body: Readable): Promise<SendResult> {
+  /**
+   * Sends one message. `body` is a stream (consumed and destroyed) or the whole body in memory;
+   * `size` (bytes, when known) goes into SIZE=. Never throws: failures are in the result.
+   */
+  async send(from: string, to: string[], body: Readable | Buffer, size?: number): Promise<SendResult> {
     this.busy = true;
+    clearTimeout(this.idleTimer);
     try {
-      const info = (await this.transport.sendMail({ envelope: { from, to }, raw: body } as never)) as {
-        accepted?: Array<string | { address: string }>;
-        rejectedErrors?: NmError[];
-        response?: string;
-      };
-      const accepted = (info.accepted ?? []).map((a) => (typeof a === 'string' ? a : a.address));
-      const rejected = (info.rejectedErrors ?? []).map((e) => ({ address: e.recipient ?? '', failure: toFailure(e) }));
-      return { accepted, rejected, response: info.response };
-    } catch (err) {
-      const e = err as NmError;
-      if (e.code === 'EENVELOPE' && e.rejectedErrors?.length) {
-        const rejected = e.rejectedErrors.map((r) => ({ address: r.recipient ?? '', failure: toFailure(r) }));
-        return { accepted: [], rejected };
+      for (let attempt = 0; ; attempt++) {
+        const reused = this.session !== undefined;
+        try {
+          this.session ??= await this.open();
+          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined) }, body);
+        } catch (e) {
+          const err = toUpstreamError(e);
+          this.drop();
+          // A kept connection the server closed meanwhile: one retry on a fresh one, but only
+          // while no body byte was sent (so it can never deliver twice).
+          const started = e instanceof TransactionError && e.bodyStarted;
+          if (reused && attempt === 0 && !started && !this.closed && err.code === 'ECONNECTION' && !err.responseCode) continue;
+          return { accepted: [], rejected: [], error: err.toFailure() };
+        }
       }
-      return { accepted: [], rejected: [], error: toFailure(e) };
     } finally {
-      body.destroy();
+      if (!Buffer.isBuffer(body)) body.destroy();
       this.busy = false;
       this.lastUsed = Date.now();
+      // Died meanwhile (e.g. closed right after the last reply): forget it now.
+      if (this.session && !this.session.conn.alive) this.drop();
+      if (this.session && !this.closed) this.idleTimer = setTimeout(() => this.drop(true), IDLE_TIMEOUT_MS).unref();
     }
   }
 
+  private async open(): Promise<Session> {
+    const s = await openSession(this.opts);
+    this.connections++;
+    // Closed by the server while idle: forget it, the next send reconnects.
+    s.conn.onGone = () => {
+      if (this.session === s && !this.busy) this.session = undefined;
+    };
+    return s;
+  }
+
+  private drop(polite = false): void {
+    const s = this.session;
+    this.session = undefined;
+    clearTimeout(this.idleTimer);
+    if (!s) return;
+    if (polite) s.conn.quit();
+    else s.conn.destroy();
+  }
+
   close(): void {
-    this.transport.close();
+    this.closed = true;
+    // QUIT only between transactions: mid-DATA it would be read as body text.
+    this.drop(!this.busy);
   }
 }
 

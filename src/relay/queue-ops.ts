@@ -1,10 +1,16 @@
 // What `omr queue` does, with or without a running relay. Records outside active/ are changed
 // only by rename (atomic; the loser of a race sees ENOENT and looks again); a message the relay
-// is working on (active/) is handed to the relay as a control request, applied after the attempt.
+// is working on (active/ or its journal) is handed to the relay as a control request, applied
+// after the attempt.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { readHeaderBlock } from './bounce.js';
+import { join } from 'node:path';
+import { headerBlockOf, readHeaderBlock } from './bounce.js';
+import { HEADER_BYTES, segmentName } from './journal/format.js';
+import { journaledOnly, type JournalMessage } from './journal/scan.js';
+import { drainJournal } from './journal/spool-move.js';
 import { runningPid, sendControl } from './control.js';
-import { QueueReader, toMessage, type QueueMessage } from './queue-reader.js';
+import { byAge, QueueReader, toMessage, type QueueMessage } from './queue-reader.js';
 import { Spool } from './spool.js';
 import type { QueueRecord, QueueState } from './types.js';
 
@@ -24,7 +30,17 @@ export class NoSpoolError extends Error {}
 export async function openSpool(root: string): Promise<{ spool: Spool; relayPid?: number }> {
   const st = await stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new NoSpoolError(`no relay spool at ${root}`);
-  return { spool: new Spool(root), relayPid: await runningPid(root) };
+  const spool = new Spool(root);
+  const relayPid = await runningPid(root);
+  // No relay: the CLI owns the spool, so fresh messages still in the journal become ordinary
+  // incoming/ files first (what the relay does itself when it starts).
+  if (relayPid === undefined) await drainJournal(spool);
+  return { spool, relayPid };
+}
+
+/** Messages only in a running relay's journal (received, not yet attempted). */
+function journaled(spool: Spool, except: (id: string) => boolean = () => false): JournalMessage[] {
+  return journaledOnly(spool.dir('journal'), except);
 }
 
 async function messageOf(spool: Spool, state: QueueState, rec: QueueRecord): Promise<QueueMessage> {
@@ -48,12 +64,28 @@ export async function findMessage(spool: Spool, id: string): Promise<{ state: Qu
 
 /** Every queued message, oldest first (see QueueReader: fast, each id once). */
 export async function listMessages(spool: Spool): Promise<QueueMessage[]> {
-  return new QueueReader(spool.root).all();
+  const listed = new QueueReader(spool.root).all();
+  const seen = new Set(listed.map((m) => m.id));
+  const fresh = journaled(spool, (id) => seen.has(id));
+  if (!fresh.length) return listed;
+  for (const m of fresh) listed.push(toMessage('incoming', m.record));
+  return listed.sort(byAge);
 }
 
 export async function showMessage(spool: Spool, id: string): Promise<(QueueMessage & { headers: string }) | undefined> {
   const found = await findMessage(spool, id);
-  if (!found) return undefined;
+  if (!found) {
+    const j = journaled(spool).find((m) => m.record.id === id);
+    if (!j) return undefined;
+    const body = Buffer.alloc(Math.min(j.bodyLen, 16 * 1024));
+    const fd = openSync(join(spool.dir('journal'), segmentName(j.seg)), 'r');
+    try {
+      readSync(fd, body, 0, body.length, j.offset + HEADER_BYTES + j.recordLen);
+    } finally {
+      closeSync(fd);
+    }
+    return { ...toMessage('incoming', j.record), helo: j.record.helo, headers: headerBlockOf(body) } as QueueMessage & { headers: string };
+  }
   const headers = await readHeaderBlock(spool.bodyPath(id), 16 * 1024).catch(() => '');
   return { ...(await messageOf(spool, found.state, found.record)), helo: found.record.helo, headers } as QueueMessage & { headers: string };
 }
@@ -67,6 +99,7 @@ export async function idsByClient(spool: Spool, client: string, states: readonly
       const rec = await spool.readRecord(state, id).catch(() => undefined);
       if (rec && rec.client === client) out.add(id);
     }
+  if (states.includes('incoming')) for (const m of journaled(spool)) if (m.record.client === client) out.add(m.record.id);
   return [...out];
 }
 
@@ -74,8 +107,17 @@ type Mover = (spool: Spool, id: string, state: QueueState) => Promise<'done' | '
 
 async function eachId(spool: Spool, ids: string[], relayPid: number | undefined, activeOp: 'hold' | 'delete' | undefined, fn: Mover): Promise<OpResult> {
   const res: OpResult = { done: [], requested: [], notFound: [] };
+  // Messages in a running relay's journal are the relay's to change, like those in active/.
+  let inJournal: Set<string> | undefined;
   for (const id of new Set(ids)) {
     let outcome: 'done' | 'requested' | 'notFound' = 'notFound';
+    if (relayPid !== undefined && !(await spool.locate(id))) {
+      inJournal ??= new Set(journaled(spool).map((m) => m.record.id));
+      if (inJournal.has(id)) {
+        res[activeOp ? 'requested' : 'notFound'].push(id);
+        continue;
+      }
+    }
     // A record can move under us (the relay picks it up): look again, at most three times.
     for (let tries = 0; tries < 3; tries++) {
       const state = await spool.locate(id);

@@ -159,7 +159,9 @@ async function handleData(deps: ReceiverDeps, stream: SMTPServerDataStream, sess
   const first = tap && ops?.onStored({ id: rec.id, client: rec.client, sender, recipients, size: rec.size }, tap.finish());
   if (first) {
     // A resend of a message already queued: acknowledged, never delivered twice.
-    if (!(await spool.remove(rec.id, 'incoming'))) logger.warn('duplicate already picked up for delivery', { id: rec.id, first });
+    const ref = result.msg.journal;
+    if (ref) spool.journal?.markDone(rec.id, ref);
+    else if (!(await spool.remove(rec.id, 'incoming'))) logger.warn('duplicate already picked up for delivery', { id: rec.id, first });
     return `2.0.0 Ok: already queued as ${first}; duplicate not sent again`;
   }
   logger.info('queued', { ...base, id: result.msg.record.id, size: result.msg.record.size });

@@ -64,7 +64,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
   const scheduler = new Scheduler(opts, spool, logger, hooks, ops);
   ops.attachUpstream(() => {
     const s = scheduler.status();
-    return { state: s.state, reason: s.reason, until: s.until, inUse: s.inFlight, connections: s.lanes };
+    return { state: s.state, reason: s.reason, until: s.until, inUse: s.inFlight, connections: s.lanes, journaled: scheduler.journalStatus() };
   });
   await scheduler.start();
   const policyRef = { current: new ClientPolicy(opts.allow, opts.allowPublicClients) };

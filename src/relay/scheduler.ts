@@ -11,7 +11,10 @@ import { applyResult, isOpen, type Applied } from './outcome.js';
 import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
-import { bodyStream, WarmCache, type WarmEntry } from './warm.js';
+import { WarmCache, type WarmEntry } from './warm.js';
+import { Journal } from './journal/journal.js';
+import type { JournalRef } from './journal/scan.js';
+import { spoolFromJournal, spooledIds } from './journal/spool-move.js';
 import { deliveryOutcome, type RelayOps } from '../ops/index.js';
 
 export interface UpstreamStatus {
@@ -25,6 +28,11 @@ export interface UpstreamStatus {
 
 export class Scheduler {
   private readonly incoming = new Set<string>();
+  /** Fresh messages waiting in the journal (not in incoming/), oldest first. */
+  private readonly journaled = new Map<string, JournalRef>();
+  /** Journal location of messages in the active set that came from the journal. */
+  private readonly refs = new Map<string, JournalRef>();
+  private takeJournalFirst = true;
   private readonly deferred = new Map<string, number>();
   private readonly ready: QueueRecord[] = [];
   /** Fresh messages from the receiver (bounded), and the small bodies of ready ones. */
@@ -53,6 +61,14 @@ export class Scheduler {
 
   async start(): Promise<void> {
     await recoverSpool(this.spool, this.logger);
+    const present = await spooledIds(this.spool);
+    const { journal, live } = await Journal.open(this.spool.dir('journal'), {
+      syncDir: (d) => this.spool.syncer.sync(d),
+      alreadySpooled: (id) => present.has(id),
+    });
+    this.spool.journal = journal;
+    for (const m of live) this.journaled.set(m.record.id, m);
+    if (live.length) this.logger.info('journal: messages acknowledged before the last stop are queued again', { messages: live.length });
     await this.rescan();
     try {
       this.watcher = watch(this.spool.dir('control'), () => void this.handleControl());
@@ -66,9 +82,10 @@ export class Scheduler {
   }
 
   /** A freshly committed message from the receiver (with its record and small body, if known). */
-  enqueue(id: string, fresh?: WarmEntry): void {
+  enqueue(id: string, fresh?: WarmEntry & { journal?: JournalRef }): void {
     if (this.stopping) return;
-    this.incoming.add(id);
+    if (fresh?.journal) this.journaled.set(id, fresh.journal);
+    else this.incoming.add(id);
     if (fresh) this.warm.add(fresh);
     this.kick();
   }
@@ -81,8 +98,18 @@ export class Scheduler {
     return { state: 'ok', ...base };
   }
 
+  /** Journal messages waiting for their first attempt (they count as incoming). */
+  journalStatus(): { count: number; active: number; oldestId?: string } {
+    let oldestId: string | undefined;
+    for (const id of this.journaled.keys()) {
+      oldestId = id;
+      break;
+    }
+    return { count: this.journaled.size, active: this.refs.size, oldestId };
+  }
+
   counts(): Record<'incoming' | 'deferred' | 'active', number> {
-    return { incoming: this.incoming.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
+    return { incoming: this.incoming.size + this.journaled.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
   }
 
   /** spool/status.json: what `omr relay status` shows about a running relay (best effort). */
@@ -98,8 +125,10 @@ export class Scheduler {
     let t: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => (t = setTimeout(r, graceMs)))]);
     clearTimeout(t);
-    for (const rec of this.ready.splice(0)) await this.spool.move(rec.id, 'active', 'incoming').catch(() => undefined);
+    // Journaled messages simply stay in the journal; the next start queues them again.
+    for (const rec of this.ready.splice(0)) if (!this.refs.has(rec.id)) await this.spool.move(rec.id, 'active', 'incoming').catch(() => undefined);
     this.lanes.closeAll();
+    await this.spool.journal?.close();
   }
 
   kick(): void {
@@ -147,8 +176,12 @@ export class Scheduler {
     return false;
   }
 
-  private pickNext(now: number): [string, QueueState] | undefined {
+  private pickNext(now: number): [string, QueueState | 'journal'] | undefined {
+    // Alternate between journal and incoming/ so neither starves the other under a burst.
+    this.takeJournalFirst = !this.takeJournalFirst;
+    if (this.takeJournalFirst) for (const id of this.journaled.keys()) return [id, 'journal'];
     for (const id of this.incoming) return [id, 'incoming'];
+    for (const id of this.journaled.keys()) return [id, 'journal'];
     for (const [id, due] of this.deferred) if (due <= now) return [id, 'deferred'];
     return undefined;
   }
@@ -162,6 +195,10 @@ export class Scheduler {
       const next = this.pickNext(now);
       if (!next) return;
       const [id, state] = next;
+      if (state === 'journal') {
+        await this.loadJournaled(id);
+        continue;
+      }
       if (state === 'incoming') this.incoming.delete(id);
       else this.deferred.delete(id);
       if (!(await this.spool.move(id, state, 'active'))) {
@@ -182,6 +219,30 @@ export class Scheduler {
         await this.spool.quarantine(id, 'active').catch(() => undefined);
       }
     }
+  }
+
+  /** A journaled message into the active set: from memory if just received, else one read. */
+  private async loadJournaled(id: string): Promise<void> {
+    const ref = this.journaled.get(id)!;
+    this.journaled.delete(id);
+    this.refs.set(id, ref);
+    const w = this.warm.take(id);
+    try {
+      const entry = w?.body ? { record: w.record, body: w.body } : await this.spool.journal!.read(ref);
+      this.ready.push(entry.record);
+      this.readyBodies.set(id, entry.body);
+    } catch (e) {
+      // Left in the journal: the next start tries it again.
+      this.refs.delete(id);
+      this.logger.error('journal entry unreadable, left for the next start', { id, error: e });
+    }
+  }
+
+  /** The message left the journal (delivered, deleted, or now in spool files). */
+  private journalDone(id: string): void {
+    const ref = this.refs.get(id);
+    this.refs.delete(id);
+    if (ref) this.spool.journal?.markDone(id, ref);
   }
 
   private dispatch(): void {
@@ -214,21 +275,22 @@ export class Scheduler {
 
   private async deliver(lane: Lane, rec: QueueRecord): Promise<void> {
     const open = rec.recipients.filter(isOpen);
+    const mem = this.readyBodies.get(rec.id);
+    this.readyBodies.delete(rec.id);
     if (open.length === 0) {
       this.ops?.cancelDelivery();
       lane.busy = false;
-      await this.spool.remove(rec.id, 'active');
+      if (this.refs.has(rec.id)) this.journalDone(rec.id);
+      else await this.spool.remove(rec.id, 'active');
       return;
     }
-    const mem = this.readyBodies.get(rec.id);
-    this.readyBodies.delete(rec.id);
     if (!mem && !(await this.spool.hasBody(rec.id))) {
       lane.busy = false;
       this.logger.error('queue file without a body moved to corrupt', { id: rec.id });
       return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
-    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ? bodyStream(mem) : this.spool.openBody(rec.id));
+    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? this.spool.openBody(rec.id), rec.size);
     const applied = applyResult(rec, res, this.opts);
     this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {
@@ -239,10 +301,10 @@ export class Scheduler {
     if (applied.step === 'done' && applied.rule === 'delivered') this.logger.info('delivery', fields);
     else this.logger.warn('delivery', fields);
     this.hooks.onAttempt?.(applied.record, { step: applied.step, rule: applied.rule, reply: applied.reply, accepted: res.accepted.length });
-    await this.settle(rec, applied, res.accepted.length > 0);
+    await this.settle(rec, applied, res.accepted.length > 0, mem);
   }
 
-  private async settle(orig: QueueRecord, a: Applied, anyAccepted: boolean): Promise<void> {
+  private async settle(orig: QueueRecord, a: Applied, anyAccepted: boolean, body?: Buffer): Promise<void> {
     const now = Date.now();
     let rec = a.record;
     if (anyAccepted) this.window.onSuccess();
@@ -256,9 +318,10 @@ export class Scheduler {
       this.notBefore = now + retryDelay(1, { baseMs: Math.min(this.opts.retryBaseMs, 5000), maxMs: 5000, jitter: 0.5 });
       this.logger.warn('upstream busy: lowering concurrency and backing off', { reply: a.reply, concurrency: this.window.current });
     }
-    if (a.dsnDue.length) rec = await this.notify(rec, a.dsnDue);
+    if (a.dsnDue.length) rec = await this.notify(rec, a.dsnDue, body);
     const op = this.pendingOps.get(rec.id);
     this.pendingOps.delete(rec.id);
+    if (this.refs.has(rec.id)) return this.settleJournaled(rec, op === 'delete' || a.step === 'done' ? undefined : op === 'hold' ? 'hold' : 'deferred', body!);
     if (op === 'delete' || a.step === 'done') {
       // Delivered: no directory fsync (a power cut can at worst cause one duplicate, as with
       // Postfix, which does not fsync after removing a queue file); deleted: durable.
@@ -268,6 +331,13 @@ export class Scheduler {
     const target = op === 'hold' ? 'hold' : 'deferred';
     await this.spool.writeRecord(target, rec);
     await this.spool.unlinkRecord('active', rec.id);
+    if (target === 'deferred' && !this.stopping) this.deferred.set(rec.id, Date.parse(rec.nextAttemptAt));
+  }
+
+  /** Done or deleted: a done entry. Otherwise into spool files first, then the done entry. */
+  private async settleJournaled(rec: QueueRecord, target: 'hold' | 'deferred' | undefined, body: Buffer): Promise<void> {
+    if (target) await spoolFromJournal(this.spool, rec, body, target);
+    this.journalDone(rec.id);
     if (target === 'deferred' && !this.stopping) this.deferred.set(rec.id, Date.parse(rec.nextAttemptAt));
   }
 
@@ -287,6 +357,12 @@ export class Scheduler {
   /** While paused, loaded-but-unsent messages go back to deferred/ (due when the pause ends). */
   private async parkReady(due: number): Promise<void> {
     for (const rec of this.ready.splice(0)) {
+      if (this.refs.has(rec.id)) {
+        const body = this.readyBodies.get(rec.id)!;
+        this.readyBodies.delete(rec.id);
+        await this.settleJournaled({ ...rec, nextAttemptAt: new Date(due).toISOString() }, 'deferred', body);
+        continue;
+      }
       if (await this.spool.move(rec.id, 'active', 'deferred')) {
         await this.spool.setDue('deferred', rec.id, due).catch(() => undefined);
         this.deferred.set(rec.id, due);
@@ -294,8 +370,8 @@ export class Scheduler {
     }
   }
 
-  private async notify(rec: QueueRecord, failed: Array<{ address: string; reply: string }>): Promise<QueueRecord> {
-    const { record, dsnId } = await queueBounce(this.spool, this.opts.hostname, this.logger, rec, failed);
+  private async notify(rec: QueueRecord, failed: Array<{ address: string; reply: string }>, body?: Buffer): Promise<QueueRecord> {
+    const { record, dsnId } = await queueBounce(this.spool, this.opts.hostname, this.logger, rec, failed, body);
     if (dsnId) this.enqueue(dsnId);
     return record;
   }
@@ -310,7 +386,7 @@ export class Scheduler {
       if (e.state === 'incoming') this.incoming.add(e.id);
       else this.deferred.set(e.id, e.due);
     }
-    this.warm.retain((id) => this.incoming.has(id));
+    this.warm.retain((id) => this.incoming.has(id) || this.journaled.has(id));
   }
 
   private controlBusy = false;
@@ -349,9 +425,22 @@ export class Scheduler {
       this.pendingOps.set(id, op);
       return;
     }
+    const ref = this.journaled.get(id);
+    if (ref) {
+      this.journaled.delete(id);
+      this.warm.drop(id);
+      this.refs.set(id, ref);
+      const entry = op === 'hold' ? await this.spool.journal!.read(ref) : undefined;
+      return this.settleJournaled(entry?.record ?? ({ id } as QueueRecord), entry ? 'hold' : undefined, entry?.body ?? Buffer.alloc(0));
+    }
     const i = this.ready.findIndex((r) => r.id === id);
     if (i === -1) return;
-    this.ready.splice(i, 1);
+    const [rec] = this.ready.splice(i, 1);
+    if (this.refs.has(id)) {
+      const body = this.readyBodies.get(id)!;
+      this.readyBodies.delete(id);
+      return this.settleJournaled(rec!, op === 'hold' ? 'hold' : undefined, body);
+    }
     if (op === 'delete') await this.spool.remove(id, 'active');
     else await this.spool.move(id, 'active', 'hold', true);
   }

@@ -8,11 +8,13 @@ import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, chmod } f
 import { join } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { DirSyncer } from './fsync.js';
+import type { Journal } from './journal/journal.js';
+import { journaledOnly } from './journal/scan.js';
 import { noteStreamed } from './memory.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
 export type SpoolDir = QueueState | 'corrupt';
-const ALL_DIRS = ['tmp', 'data', 'control', 'incoming', 'active', 'deferred', 'hold', 'corrupt'] as const;
+const ALL_DIRS = ['tmp', 'data', 'control', 'journal', 'incoming', 'active', 'deferred', 'hold', 'corrupt'] as const;
 
 export interface IndexEntry {
   id: string;
@@ -23,6 +25,8 @@ export interface IndexEntry {
 
 export class Spool {
   readonly syncer = new DirSyncer();
+  /** The write-ahead journal for fresh small messages; opened by the running relay only. */
+  journal?: Journal;
   private seq = 0;
   constructor(readonly root: string) {}
 
@@ -39,7 +43,7 @@ export class Spool {
     return `${t}${s}${randomBytes(3).toString('hex').toUpperCase()}`;
   }
 
-  dir(d: SpoolDir | 'tmp' | 'data' | 'control'): string {
+  dir(d: SpoolDir | 'tmp' | 'data' | 'control' | 'journal'): string {
     return join(this.root, d);
   }
   recordPath(state: SpoolDir, id: string): string {
@@ -133,7 +137,14 @@ export class Spool {
   /** Messages per queue directory. */
   async counts(): Promise<Record<QueueState, number>> {
     const out = {} as Record<QueueState, number>;
-    for (const s of QUEUE_STATES) out[s] = (await this.ids(s)).length;
+    const seen = new Set<string>();
+    for (const s of QUEUE_STATES) {
+      const ids = await this.ids(s);
+      ids.forEach((id) => seen.add(id));
+      out[s] = ids.length;
+    }
+    // Fresh messages still in the journal are waiting for their first attempt: incoming.
+    out.incoming += journaledOnly(this.dir('journal'), (id) => seen.has(id)).length;
     return out;
   }
 
@@ -177,8 +188,8 @@ export class Spool {
   }
 }
 
-export async function writeSynced(path: string, text: string | Buffer): Promise<void> {
-  const fh = await open(path, 'wx', 0o600);
+export async function writeSynced(path: string, text: string | Buffer, flags = 'wx'): Promise<void> {
+  const fh = await open(path, flags, 0o600);
   try {
     await fh.writeFile(text);
     await fh.sync();

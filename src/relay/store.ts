@@ -1,18 +1,20 @@
-// Turns one DATA stream into a committed queue entry: body (Received header + client bytes)
-// written and fsync'd in data/, then the envelope record committed into incoming/. Streams in
-// chunks: memory use does not depend on message size.
+// Turns one DATA stream into a committed queue entry (Received header + client bytes). Small
+// messages are appended to the shared journal (group commit); larger ones stream to a body file
+// in data/ with the envelope record committed into incoming/, so memory use does not depend on
+// message size.
 import { createHash } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DataGuard, violationReply } from './guard.js';
 import { noteStreamed } from './memory.js';
+import type { JournalRef } from './journal/scan.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, RelayHooks, RelayOptions } from './types.js';
 
 /** Bytes gathered before one writev to the body file. */
 const WRITE_BATCH = 256 * 1024;
-/** Bodies up to this size are handed to the scheduler in memory as well. */
-const KEEP_BODY = 64 * 1024;
+/** Messages up to this size (with our Received header) go to the journal, larger ones to their own file. */
+export const JOURNAL_MAX = 256 * 1024;
 
 export interface MessageMeta {
   sender: string;
@@ -21,13 +23,15 @@ export interface MessageMeta {
   helo?: string;
   esmtp: boolean;
   /** Sees every DATA chunk as received (ops: body hash, Message-ID, Subject). */
-  tap?: { update(chunk: Buffer): void };
+  tap?: { update(chunk: Buffer): void; finish?(): { bodyHash: string } };
 }
 
 export interface StoredMessage {
   record: QueueRecord;
-  /** The body bytes as written, kept for small messages so delivery need not read them back. */
+  /** The body bytes as written, for journaled messages, so delivery need not read them back. */
   body?: Buffer;
+  /** Where the message is in the journal (absent: it has its own spool files). */
+  journal?: JournalRef;
 }
 
 export type StoreResult =
@@ -55,55 +59,41 @@ export function receivedHeader(id: string, meta: MessageMeta, hostname: string, 
 
 export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Readable & { sizeExceeded?: boolean }, meta: MessageMeta, hooks?: RelayHooks): Promise<StoreResult> {
   const id = spool.newId();
-  const path = spool.bodyPath(id);
   const guard = new DataGuard(opts.maxLineLength, opts.maxHeaderSize);
   const header = Buffer.from(receivedHeader(id, meta, opts.hostname), 'latin1');
-  const hash = createHash('sha256');
-  let fh: FileHandle | undefined;
-  let writeError: unknown;
-  // Chunks are gathered and written with one writev per WRITE_BATCH bytes: a small message costs
-  // one write instead of one per chunk (each is a trip through libuv's thread pool).
-  let batch: Buffer[] = [header];
-  let batched = header.length;
-  let kept: Buffer[] | undefined = [header];
-  let keptBytes = header.length;
-  const flush = async (): Promise<void> => {
-    const bufs = batch;
-    batch = [];
-    batched = 0;
-    if (!writeError && fh && bufs.length) await fh.writev(bufs).catch((e) => void (writeError = e));
-  };
-  try {
-    fh = await open(path, 'wx', 0o600);
-  } catch (e) {
-    writeError = e;
-  }
+  // The ops tap hashes the body already: one SHA-256 per message, not two.
+  const hash = meta.tap?.finish ? undefined : createHash('sha256');
+  const journal = spool.journal;
+  // Small messages are gathered in memory and go to the journal in one append; a message that
+  // outgrows JOURNAL_MAX (or any message when there is no journal) streams to its own body file.
+  let held: Buffer[] | undefined = journal ? [header] : undefined;
+  let heldBytes = header.length;
+  const file = new BodyFile(spool.bodyPath(id));
+  if (!held) file.start([header]);
   // Always drain the client's data so the session stays in step, even after a failure.
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     noteStreamed(chunk.length);
     meta.tap?.update(chunk);
-    if (!guard.check(chunk) || writeError || !fh) continue;
-    hash.update(chunk);
-    batch.push(chunk);
-    batched += chunk.length;
-    if (kept && (keptBytes += chunk.length) <= KEEP_BODY) kept.push(chunk);
-    else kept = undefined;
-    if (batched >= WRITE_BATCH) await flush();
+    if (!guard.check(chunk) || file.failed) continue;
+    hash?.update(chunk);
+    if (held) {
+      held.push(chunk);
+      if ((heldBytes += chunk.length) <= JOURNAL_MAX) continue;
+      file.start(held);
+      held = undefined;
+    } else await file.add(chunk);
   }
-  await flush();
   guard.finish();
   const refuse = (code: number, text: string, reason: string): StoreResult => ({ ok: false, code, text, reason, bytes: guard.bytes });
-  let committed = false;
-  let stagedPath: string | undefined;
   try {
-    if (writeError) throw new SpoolWriteError(writeError);
+    await file.flush();
+    if (file.error) throw new SpoolWriteError(file.error);
     if (stream.sizeExceeded || guard.bytes > opts.maxMessageSize)
       return refuse(552, `5.3.4 message exceeds the limit of ${opts.maxMessageSize} bytes`, 'size');
     if (guard.violation) {
       const r = violationReply(guard.violation);
       return refuse(r.code, r.text, guard.violation.kind);
     }
-    const body = fh!;
     const now = new Date().toISOString();
     const record: QueueRecord = {
       v: 1,
@@ -116,42 +106,97 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       nextAttemptAt: now,
       client: meta.client,
       helo: meta.helo,
-      bodyHash: hash.digest('hex'),
+      bodyHash: hash ? hash.digest('hex') : meta.tap!.finish!().bodyHash,
     };
-    const verdict = await hooks?.beforeCommit?.(record, path);
+    const verdict = await hooks?.beforeCommit?.(record);
     if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };
     if (verdict) return refuse(verdict.code, verdict.text, 'policy');
-    // Body and record are fsync'd in parallel; the record is renamed into incoming/ (the commit
-    // point) only once the body and its directory entry are durable, and the 250 waits for the
-    // fsync of incoming/. Directory fsyncs are shared by concurrent sessions (DirSyncer).
-    const [bodyDone, staged] = await Promise.allSettled([
-      body
-        .sync()
-        .then(() => {
-          fh = undefined;
-          return body.close();
-        })
-        .then(() => spool.syncer.sync(spool.dir('data'))),
-      spool.stageRecord('incoming', record),
-    ]);
-    if (staged.status === 'fulfilled') stagedPath = staged.value;
-    if (bodyDone.status === 'rejected') throw new SpoolWriteError(bodyDone.reason);
-    if (staged.status === 'rejected') throw new SpoolWriteError(staged.reason);
-    await spool.commitStaged(staged.value, 'incoming', id).catch((e) => {
-      throw new SpoolWriteError(e);
-    });
-    committed = true;
-    return { ok: true, msg: { record, body: kept ? Buffer.concat(kept) : undefined } };
+    if (held && journal) {
+      const ref = await journal.append(record, held).catch((e) => {
+        throw new SpoolWriteError(e);
+      });
+      return { ok: true, msg: { record, body: held.length === 1 ? held[0] : Buffer.concat(held, heldBytes), journal: ref } };
+    }
+    await commitFile(spool, file, record);
+    return { ok: true, msg: { record } };
   } catch (e) {
     throw e instanceof SpoolWriteError ? e : new SpoolWriteError(e);
   } finally {
-    if (!committed) await cleanup();
+    await file.discardUnlessCommitted();
+  }
+}
+
+/**
+ * The body file's fsync and the record's write+fsync run in parallel; the record is renamed into
+ * incoming/ (the commit point) only once the body and its directory entry are durable, and the
+ * 250 waits for the fsync of incoming/. Directory fsyncs are shared by sessions (DirSyncer).
+ */
+async function commitFile(spool: Spool, file: BodyFile, record: QueueRecord): Promise<void> {
+  const [bodyDone, staged] = await Promise.allSettled([
+    file.sync().then(() => spool.syncer.sync(spool.dir('data'))),
+    spool.stageRecord('incoming', record),
+  ]);
+  if (staged.status === 'fulfilled') file.staged = staged.value;
+  if (bodyDone.status === 'rejected') throw new SpoolWriteError(bodyDone.reason);
+  if (staged.status === 'rejected') throw new SpoolWriteError(staged.reason);
+  await spool.commitStaged(staged.value, 'incoming', record.id).catch((e) => {
+    throw new SpoolWriteError(e);
+  });
+  file.committed = true;
+}
+
+/** A body streamed to data/ID, written with one writev per WRITE_BATCH bytes. */
+class BodyFile {
+  private fh?: Promise<FileHandle>;
+  private batch: Buffer[] = [];
+  private batched = 0;
+  error: unknown;
+  staged?: string;
+  committed = false;
+  constructor(private readonly path: string) {}
+
+  get failed(): boolean {
+    return this.error !== undefined;
   }
 
-  async function cleanup(): Promise<void> {
-    await fh?.close().catch(() => undefined);
-    fh = undefined;
-    if (stagedPath) await unlink(stagedPath).catch(() => undefined);
-    await unlink(path).catch(() => undefined);
+  start(initial: Buffer[]): void {
+    this.fh = open(this.path, 'wx', 0o600);
+    this.fh.catch((e) => void (this.error ??= e));
+    this.batch = [...initial];
+    this.batched = initial.reduce((n, b) => n + b.length, 0);
+  }
+
+  async add(chunk: Buffer): Promise<void> {
+    this.batch.push(chunk);
+    if ((this.batched += chunk.length) >= WRITE_BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const bufs = this.batch;
+    this.batch = [];
+    this.batched = 0;
+    if (!this.fh || this.error || !bufs.length) return;
+    try {
+      await (await this.fh).writev(bufs);
+    } catch (e) {
+      this.error ??= e;
+    }
+  }
+
+  async sync(): Promise<void> {
+    const fh = await this.fh!;
+    await fh.sync();
+    this.fh = undefined;
+    await fh.close();
+  }
+
+  async discardUnlessCommitted(): Promise<void> {
+    if (this.committed) return;
+    const fh = this.fh;
+    this.fh = undefined;
+    if (!fh) return;
+    await fh.then((h) => h.close()).catch(() => undefined);
+    if (this.staged) await unlink(this.staged).catch(() => undefined);
+    await unlink(this.path).catch(() => undefined);
   }
 }

@@ -125,7 +125,7 @@ export interface RelayHooks {
    * The message is on disk but not yet queued: a reply refuses it (use 4xx for rate limits);
    * 'duplicate' acknowledges it with 250 and drops it (dedupe).
    */
-  beforeCommit?(rec: QueueRecord, bodyPath: string): Promise<SmtpReply | 'duplicate' | undefined> | SmtpReply | 'duplicate' | undefined;
+  beforeCommit?(rec: QueueRecord): Promise<SmtpReply | 'duplicate' | undefined> | SmtpReply | 'duplicate' | undefined;
   /** A message is queued (durably). */
   onQueued?(rec: QueueRecord): void;
   /** Asked before each delivery: a wait holds all sending back (e.g. hourly quota reached). */

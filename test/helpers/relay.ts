@@ -9,7 +9,7 @@ import selfsigned from 'selfsigned';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 import { startRelay, type RunningRelay } from '../../src/relay/relay.js';
-import { defaultRelayOptions, type RelayOptions } from '../../src/relay/types.js';
+import { defaultRelayOptions, type RelayHooks, type RelayOptions } from '../../src/relay/types.js';
 
 export interface SinkMessage {
   from: string;
@@ -65,7 +65,7 @@ export function testTls(): Promise<{ key: string; cert: string; ca: string }> {
 
 const err = (e: SmtpErr): Error => Object.assign(new Error(e.text), { responseCode: e.code });
 
-export async function startSink(opts: { user?: string; password?: string; tls?: boolean; insecureAuth?: boolean; hooks?: SinkHooks } = {}): Promise<Sink> {
+export async function startSink(opts: { user?: string; password?: string; tls?: boolean; insecureAuth?: boolean; pipelining?: boolean; hooks?: SinkHooks } = {}): Promise<Sink> {
   const tls = await testTls();
   const state = { messages: [] as SinkMessage[], connections: 0, peak: 0, totalConnections: 0, authFailures: 0, authAttempts: 0, dataCount: 0 };
   const hooks: SinkHooks = opts.hooks ?? {};
@@ -77,6 +77,7 @@ export async function startSink(opts: { user?: string; password?: string; tls?: 
     disabledCommands: [...(opts.user || opts.insecureAuth ? [] : ['AUTH']), ...(opts.tls === false ? ['STARTTLS'] : [])],
     authOptional: !opts.user,
     allowInsecureAuth: opts.insecureAuth ?? false,
+    hidePIPELINING: opts.pipelining === false,
     logger: false,
     onConnect(session, cb) {
       state.totalConnections++;
@@ -155,8 +156,8 @@ export function relayOptions(spool: string, sink: { port: number; ca: string }, 
   };
 }
 
-export async function withRelay<T>(opts: RelayOptions, fn: (r: RunningRelay) => Promise<T>, logger: Logger = silentLogger): Promise<T> {
-  const relay = await startRelay(opts, logger);
+export async function withRelay<T>(opts: RelayOptions, fn: (r: RunningRelay) => Promise<T>, logger: Logger = silentLogger, hooks?: RelayHooks): Promise<T> {
+  const relay = await startRelay(opts, logger, hooks);
   try {
     return await fn(relay);
   } finally {

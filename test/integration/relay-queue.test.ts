@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { deleteMessages, flushMessages, holdMessages, idsByClient, listMessages, releaseMessages } from '../../src/relay/queue-ops.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { relayOptions, sampleMessage, sendRaw, startSink, tempSpool, waitFor, withRelay } from '../helpers/relay.js';
 
 const run = promisify(execFile);
@@ -100,6 +101,41 @@ test('queue CLI on a stopped relay: list --json shape, show, hold/release/delete
     const del = await omr(['queue', 'delete', '--all', '--json', '--spool', spool.dir]);
     assert.deepEqual(JSON.parse(del.stdout).data.result.done, [m.id]);
     assert.equal(JSON.parse((await omr(['queue', 'list', '--json', '--spool', spool.dir])).stdout).data.messages.length, 0);
+  } finally {
+    await sink.close();
+    await spool.cleanup();
+  }
+});
+
+test('queue on a running relay: messages still in its journal are listed, held and deleted through the relay', async () => {
+  const sink = await startSink({ user: 'office', password: 'S3cret-pw!' });
+  const spool = await tempSpool();
+  let holdBack = true;
+  try {
+    // Sending held back and an active set of one: the fresh mail stays in the relay's journal.
+    const opts = relayOptions(spool.dir, sink, { maxActive: 1 });
+    await withRelay(opts, async (relay) => {
+      const port = relay.addresses[0]!.port;
+      for (let i = 0; i < 3; i++) await sendRaw(port, `pc${i}@office.example`, [`j${i}@example.net`], sampleMessage(i));
+      assert.equal(relay.spool.journal!.live, 3, 'all three are in the journal');
+      assert.deepEqual(await relay.spool.ids('incoming'), [], 'none has spool files');
+      const list = await listMessages(relay.spool);
+      assert.deepEqual(list.map((m) => [m.state, m.recipients[0]!.address]), [0, 1, 2].map((i) => ['incoming', `j${i}@example.net`]));
+      assert.deepEqual((await idsByClient(relay.spool, '127.0.0.1', ['incoming'])).sort(), list.map((m) => m.id));
+
+      const held = await holdMessages(relay.spool, [list[0]!.id, list[2]!.id], process.pid);
+      assert.deepEqual(held.requested.sort(), [list[0]!.id, list[2]!.id].sort());
+      const del = await deleteMessages(relay.spool, [list[1]!.id], process.pid);
+      assert.deepEqual(del.requested, [list[1]!.id]);
+      await waitFor(async () => (await relay.spool.ids('hold')).length === 2 && relay.spool.journal!.live === 0, 10_000, 'held into hold/, deleted one gone');
+      const left = await listMessages(relay.spool);
+      assert.deepEqual(left.map((m) => [m.id, m.state]), [[list[0]!.id, 'hold'], [list[2]!.id, 'hold']]);
+      // Held mail keeps its exact body: release it and let it go.
+      holdBack = false;
+      await releaseMessages(relay.spool, [list[0]!.id, list[2]!.id], process.pid);
+      await waitFor(() => sink.messages.length === 2, 10_000, 'released mail delivered');
+      assert.deepEqual(sink.messages.map((m) => m.to[0]).sort(), ['j0@example.net', 'j2@example.net']);
+    }, silentLogger, { sendGate: () => (holdBack ? { waitMs: 200, reason: 'test holds sending back' } : undefined) });
   } finally {
     await sink.close();
     await spool.cleanup();

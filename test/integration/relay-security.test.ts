@@ -175,9 +175,12 @@ test('--tls none: delivers in plaintext and never sends AUTH even with --user se
 
 test('a spool failure answers 451 (never 250, never 5xx) and the client keeps the message', async () => {
   await withSetup({}, async (port, { spool, logger }) => {
-    // Replace data/ with a file: every body write now fails (ENOTDIR), as a broken disk would.
-    await rm(join(spool, 'data'), { recursive: true });
-    await writeFile(join(spool, 'data'), 'not a directory');
+    // Replace journal/ and data/ with files: every write of a message now fails (ENOTDIR), as a
+    // broken disk would (small messages go to the journal, large ones to data/).
+    for (const d of ['journal', 'data']) {
+      await rm(join(spool, d), { recursive: true });
+      await writeFile(join(spool, d), 'not a directory');
+    }
     const c = await openTransaction(port);
     c.write('Subject: a\r\n\r\nhello\r\n.\r\n');
     assert.match(await c.reply(), /^451 4\.3\.0 Local error in processing/);

@@ -1,0 +1,86 @@
+// Reads the journal back: every message entry that has no done entry after it. Used by the
+// relay at start (to re-queue what was acknowledged but not yet delivered) and, read-only, by
+// `omr queue` to show messages that live only in the journal.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { QueueRecord } from '../types.js';
+import { decodeHeader, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentSeq } from './format.js';
+
+/** Where one journaled message lives. */
+export interface JournalRef {
+  seg: number;
+  /** Offset of the entry header in the segment. */
+  offset: number;
+  recordLen: number;
+  bodyLen: number;
+}
+
+export interface JournalMessage extends JournalRef {
+  record: QueueRecord;
+}
+
+export interface JournalScan {
+  /** Segment numbers found, oldest first. */
+  segments: number[];
+  /** Messages not marked done, oldest first. */
+  live: JournalMessage[];
+  /** Segments whose tail did not check out (torn by a crash; never acknowledged). */
+  tornSegments: number[];
+}
+
+export function listSegments(dir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.map(segmentSeq).filter((s): s is number => s !== undefined).sort((a, b) => a - b);
+}
+
+/** Synchronous: segments are small and this runs at start-up or in the short-lived CLI. */
+export function scanJournal(dir: string): JournalScan {
+  const segments = listSegments(dir);
+  const messages = new Map<string, JournalMessage>();
+  const tornSegments: number[] = [];
+  for (const seg of segments) {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(join(dir, `${String(seg).padStart(10, '0')}.wal`));
+    } catch {
+      continue; // retired while we looked
+    }
+    let pos = 0;
+    while (pos < buf.length) {
+      const h = decodeHeader(buf.subarray(pos, pos + HEADER_BYTES));
+      const end = pos + HEADER_BYTES + (h ? h.recordLen + h.bodyLen : 0);
+      if (!h || end > buf.length || !payloadIntact(h, buf.subarray(pos + HEADER_BYTES, end))) {
+        tornSegments.push(seg);
+        break;
+      }
+      const rec = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + h.recordLen);
+      if (h.type === ENTRY_MESSAGE) {
+        const record = parseRecord(rec);
+        if (record) messages.set(record.id, { seg, offset: pos, recordLen: h.recordLen, bodyLen: h.bodyLen, record });
+      } else {
+        messages.delete(rec.toString('latin1'));
+      }
+      pos = end;
+    }
+  }
+  return { segments, live: [...messages.values()], tornSegments };
+}
+
+function parseRecord(buf: Buffer): QueueRecord | undefined {
+  try {
+    const r = JSON.parse(buf.toString('utf8')) as QueueRecord;
+    return r.v === 1 && typeof r.id === 'string' && Array.isArray(r.recipients) ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live journal messages that are not (yet/also) in a spool directory: what `omr queue` adds. */
+export function journaledOnly(journalDir: string, spooled: (id: string) => boolean): JournalMessage[] {
+  return scanJournal(journalDir).live.filter((m) => !spooled(m.record.id));
+}
