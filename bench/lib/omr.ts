@@ -29,6 +29,8 @@ export interface OmrOptions {
 
 export function omrArgs(o: OmrOptions, port: number): string[] {
   const node: string[] = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
+  // OMR_BENCH_NODE_ARGS: extra node flags for the relay only (e.g. --trace-gc; its output lands in omr.log).
+  node.push(...(process.env.OMR_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
   return [
     ...node,
     o.bin ?? OMR_BIN,

@@ -2,8 +2,30 @@
 import type { Envelope } from '../core/result.js';
 import type { RenderStyle } from './spec.js';
 
+/**
+ * Arrays in `data` longer than this are written one compact element per line: `omr queue list
+ * --json` on 100,000 messages is then about a third smaller and faster to write and to read, and
+ * still one JSON document with the same content.
+ */
+const LONG_ARRAY = 1000;
+
 export function renderJson(env: Envelope<unknown>): string {
-  return JSON.stringify(env, null, 2) + '\n';
+  const data = env.data;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return JSON.stringify(env, null, 2) + '\n';
+  const long = Object.entries(data as Record<string, unknown>).filter(([, v]) => Array.isArray(v) && v.length > LONG_ARRAY);
+  if (!long.length) return JSON.stringify(env, null, 2) + '\n';
+  // Pretty-print the envelope with a placeholder per long array, then put the arrays in.
+  const marks = new Map(long.map(([k], i) => [k, `\u0000omr-long-array-${i}\u0000`]));
+  const shallow = { ...(data as Record<string, unknown>) };
+  for (const [k, mark] of marks) shallow[k] = mark;
+  let text = JSON.stringify({ ...env, data: shallow }, null, 2);
+  for (const [k, v] of long) {
+    const items = (v as unknown[]).map((x) => JSON.stringify(x) ?? 'null').join(',\n      ');
+    const mark = JSON.stringify(marks.get(k));
+    const at = text.indexOf(mark);
+    text = text.slice(0, at) + '[\n      ' + items + '\n    ]' + text.slice(at + mark.length);
+  }
+  return text + '\n';
 }
 
 function fmtMs(ms: number | undefined): string {

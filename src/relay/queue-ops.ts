@@ -2,7 +2,7 @@
 // only by rename (atomic; the loser of a race sees ENOENT and looks again); a message the relay
 // is working on (active/ or its journal) is handed to the relay as a control request, applied
 // after the attempt.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { headerBlockOf, readHeaderBlock } from './bounce.js';
@@ -10,21 +10,11 @@ import { HEADER_BYTES, segmentName } from './journal/format.js';
 import { journaledOnly, type JournalMessage } from './journal/scan.js';
 import { drainJournal } from './journal/spool-move.js';
 import { runningPid, sendControl } from './control.js';
+import { byAge, QueueReader, toMessage, type QueueMessage } from './queue-reader.js';
 import { Spool } from './spool.js';
-import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
+import type { QueueRecord, QueueState } from './types.js';
 
-export interface QueueMessage {
-  id: string;
-  state: QueueState;
-  sender: string;
-  recipients: Array<{ address: string; status: string; lastReply: string | null }>;
-  size: number;
-  createdAt: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastReply: string | null;
-  client: string;
-}
+export type { QueueMessage };
 
 export interface OpResult {
   /** Done now. */
@@ -53,18 +43,9 @@ function journaled(spool: Spool, except: (id: string) => boolean = () => false):
   return journaledOnly(spool.dir('journal'), except);
 }
 
-async function toMessage(spool: Spool, state: QueueState, rec: QueueRecord): Promise<QueueMessage> {
-  let next: string | null = rec.nextAttemptAt;
-  if (state === 'hold') next = null;
-  else if (state === 'deferred') {
-    const st = await stat(spool.recordPath('deferred', rec.id)).catch(() => undefined);
-    if (st) next = new Date(Math.max(st.mtimeMs, Date.parse(rec.createdAt))).toISOString();
-  }
-  return {
-    id: rec.id, state, sender: rec.sender, size: rec.size, createdAt: rec.createdAt, attempts: rec.attempts,
-    nextAttemptAt: next, lastReply: rec.lastReply ?? null, client: rec.client,
-    recipients: rec.recipients.map((r) => ({ address: r.address, status: r.status, lastReply: r.lastReply ?? null })),
-  };
+async function messageOf(spool: Spool, state: QueueState, rec: QueueRecord): Promise<QueueMessage> {
+  const st = state === 'deferred' ? await stat(spool.recordPath('deferred', rec.id)).catch(() => undefined) : undefined;
+  return toMessage(state, rec, st?.mtimeMs);
 }
 
 /** Reads one record wherever it is now (it may move while we look). */
@@ -81,52 +62,14 @@ export async function findMessage(spool: Spool, id: string): Promise<{ state: Qu
   return undefined;
 }
 
-/**
- * Every queued message. Reads synchronously on purpose: this runs in the short-lived `omr queue`
- * process, where one async round trip per file through libuv's pool made 100,000 records take
- * minutes; plain reads take about a second. A record that moves while we look is read again
- * where it went, and each id is listed once.
- */
+/** Every queued message, oldest first (see QueueReader: fast, each id once). */
 export async function listMessages(spool: Spool): Promise<QueueMessage[]> {
-  const out = new Map<string, QueueMessage>();
-  for (const state of QUEUE_STATES) {
-    for (const id of listIdsSync(spool, state)) {
-      if (out.has(id)) continue;
-      try {
-        const rec = JSON.parse(readFileSync(spool.recordPath(state, id), 'utf8')) as QueueRecord;
-        if (rec.v !== 1 || rec.id !== id || !Array.isArray(rec.recipients)) continue;
-        out.set(id, toMessageSync(spool, state, rec));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') continue;
-        const found = await findMessage(spool, id);
-        if (found && !out.has(id)) out.set(id, toMessageSync(spool, found.state, found.record));
-      }
-    }
-  }
-  for (const m of journaled(spool, (id) => out.has(id))) out.set(m.record.id, toMessageSync(spool, 'incoming', m.record));
-  return [...out.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-}
-
-function listIdsSync(spool: Spool, state: QueueState): string[] {
-  try {
-    return readdirSync(spool.dir(state)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
-  } catch {
-    return [];
-  }
-}
-
-function toMessageSync(spool: Spool, state: QueueState, rec: QueueRecord): QueueMessage {
-  let next: string | null = rec.nextAttemptAt;
-  if (state === 'hold') next = null;
-  else if (state === 'deferred') {
-    const st = statSync(spool.recordPath('deferred', rec.id), { throwIfNoEntry: false });
-    if (st) next = new Date(Math.max(st.mtimeMs, Date.parse(rec.createdAt))).toISOString();
-  }
-  return {
-    id: rec.id, state, sender: rec.sender, size: rec.size, createdAt: rec.createdAt, attempts: rec.attempts,
-    nextAttemptAt: next, lastReply: rec.lastReply ?? null, client: rec.client,
-    recipients: rec.recipients.map((r) => ({ address: r.address, status: r.status, lastReply: r.lastReply ?? null })),
-  };
+  const listed = new QueueReader(spool.root).all();
+  const seen = new Set(listed.map((m) => m.id));
+  const fresh = journaled(spool, (id) => seen.has(id));
+  if (!fresh.length) return listed;
+  for (const m of fresh) listed.push(toMessage('incoming', m.record));
+  return listed.sort(byAge);
 }
 
 export async function showMessage(spool: Spool, id: string): Promise<(QueueMessage & { headers: string }) | undefined> {
@@ -141,10 +84,10 @@ export async function showMessage(spool: Spool, id: string): Promise<(QueueMessa
     } finally {
       closeSync(fd);
     }
-    return { ...toMessageSync(spool, 'incoming', j.record), helo: j.record.helo, headers: headerBlockOf(body) } as QueueMessage & { headers: string };
+    return { ...toMessage('incoming', j.record), helo: j.record.helo, headers: headerBlockOf(body) } as QueueMessage & { headers: string };
   }
   const headers = await readHeaderBlock(spool.bodyPath(id), 16 * 1024).catch(() => '');
-  return { ...(await toMessage(spool, found.state, found.record)), helo: found.record.helo, headers } as QueueMessage & { headers: string };
+  return { ...(await messageOf(spool, found.state, found.record)), helo: found.record.helo, headers } as QueueMessage & { headers: string };
 }
 
 /** Ids of queued messages from one LAN client (for hold/release --client). */
