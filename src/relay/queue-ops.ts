@@ -64,11 +64,13 @@ export async function findMessage(spool: Spool, id: string): Promise<{ state: Qu
 
 /** Every queued message, oldest first (see QueueReader: fast, each id once). */
 export async function listMessages(spool: Spool): Promise<QueueMessage[]> {
+  // The journal first: a message only ever leaves it for the spool directories (written there
+  // before its done entry), so reading the directories afterwards cannot miss one in between.
+  const fresh = journaled(spool);
   const listed = new QueueReader(spool.root).all();
-  const seen = new Set(listed.map((m) => m.id));
-  const fresh = journaled(spool, (id) => seen.has(id));
   if (!fresh.length) return listed;
-  for (const m of fresh) listed.push(toMessage('incoming', m.record));
+  const seen = new Set(listed.map((m) => m.id));
+  for (const m of fresh) if (!seen.has(m.record.id)) listed.push(toMessage('incoming', m.record));
   return listed.sort(byAge);
 }
 
