@@ -40,8 +40,10 @@ const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'E
 const SUSPENDED = /\b(suspended|account (is )?(disabled|blocked|locked)|blocked for abuse)\b/i;
 
 export const CLASSIFICATION_TABLE: readonly Row[] = [
-  { rule: 'auth-failed', outcome: 'pause', scope: 'queue', description: '530/535/538 or an AUTH failure: credentials or account broken; pause the queue, never bounce',
-    when: (f) => [530, 535, 538].includes(rc(f)) || f.code === 'EAUTH' || f.code === 'ENOAUTH' || cmd(f).startsWith('AUTH') },
+  // A 421 in answer to AUTH is OMR's "too many connections for this account" (it counts sessions
+  // per account, so it can only say so after AUTH): busy, not broken credentials.
+  { rule: 'auth-failed', outcome: 'pause', scope: 'queue', description: '530/535/538 or an AUTH failure (other than 421): credentials or account broken; pause the queue, never bounce',
+    when: (f) => rc(f) !== 421 && ([530, 535, 538].includes(rc(f)) || f.code === 'EAUTH' || f.code === 'ENOAUTH' || cmd(f).startsWith('AUTH')) },
   { rule: 'account-suspended', outcome: 'pause', scope: 'queue', description: 'reply says the account is suspended/blocked: pause the queue, never bounce',
     when: (f) => rc(f) >= 400 && SUSPENDED.test(f.response ?? '') },
   { rule: '421-busy', outcome: 'throttle', scope: 'connection', description: '421 at any stage: busy, over quota or too many connections; lower concurrency, back off with jitter',

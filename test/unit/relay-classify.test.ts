@@ -34,6 +34,8 @@ test('530 and 538 also pause; 421 at the greeting throttles, never fails', () =>
   assert.equal(classify({ responseCode: 530, command: 'MAIL FROM', response: '530 5.7.0 Authentication required' }).outcome, 'pause');
   assert.equal(classify({ responseCode: 538, command: 'AUTH LOGIN' }).outcome, 'pause');
   assert.equal(classify({ code: 'EPROTOCOL', responseCode: 421, command: 'CONN', response: '421 too many connections' }).outcome, 'throttle');
+  // OMR counts sessions per account, so its "6th connection" 421 comes as the answer to AUTH.
+  assert.equal(classify({ code: 'EAUTH', responseCode: 421, command: 'AUTH PLAIN', response: '421 4.7.0 too many connections for this account' }).outcome, 'throttle');
   for (const code of ['ETIMEDOUT', 'ETLS', 'EDNS', 'ESOCKET']) assert.equal(classify({ code }).outcome, 'defer', code);
 });
 
