@@ -124,3 +124,28 @@ test('--json with a long messages array: one message per line, same document as 
     tmp.cleanup();
   }
 });
+
+test('queue reader: a record that moves into a directory already listed (deferred -> active) is still listed', () => {
+  const dir = tempDir('omr-qreader-move-');
+  try {
+    const recs = fillSpool(dir.path, 40, ['active', 'deferred']);
+    const mover = recs.find((r) => r.state === 'deferred')!;
+    // While the active records are being read (active/ already listed, deferred/ not yet), the
+    // scheduler picks the deferred one up for its retry: it is in neither directory listing.
+    class MovingReader extends QueueReader {
+      private moved = false;
+      override read(state: QueueState, id: string): QueueMessage | undefined | 'gone' {
+        if (!this.moved && state === 'active') {
+          this.moved = true;
+          renameSync(join(dir.path, 'deferred', `${mover.record.id}.json`), join(dir.path, 'active', `${mover.record.id}.json`));
+        }
+        return super.read(state, id);
+      }
+    }
+    const listed = new MovingReader(dir.path).all();
+    assert.equal(listed.length, 40);
+    assert.equal(listed.find((m) => m.id === mover.record.id)?.state, 'active');
+  } finally {
+    dir.cleanup();
+  }
+});
