@@ -36,11 +36,14 @@ function benchDirs(): string[] {
 for (const relay of ['postfix', 'omr'] as const) {
   test(`${relay}: every message reaches the 5-connection sink, measured and cleaned up`, { skip, timeout: 120_000 }, async () => {
     const before = new Set(benchDirs());
-    const r = await runScenario(relay, { name: 't', messages: 60, size: 2048 }, cfg);
+    // Enough messages that the run spans several 100 ms samples of the upstream connections
+    // (60 were delivered by Postfix between two samples once: "upstream peak 0").
+    const r = await runScenario(relay, { name: 't', messages: 600, size: 2048 }, cfg);
     assert.equal(r.problems, 0);
     assert.ok(r.acceptSec > 0 && r.e2eSec >= r.acceptSec, `accept ${r.acceptSec} s, e2e ${r.e2eSec} s`);
     assert.ok(r.peakRssBytes > 1048576, `peak RSS ${r.peakRssBytes}`);
-    assert.ok(r.peakUpstream >= 1 && r.peakUpstream <= cfg.upstream + 1, `upstream peak ${r.peakUpstream}`);
+    assert.ok(r.peakUpstream <= cfg.upstream + 1, `upstream peak ${r.peakUpstream}`);
+    if (r.e2eSec >= 0.5) assert.ok(r.peakUpstream >= 1, `upstream peak ${r.peakUpstream} in a ${r.e2eSec} s run`);
     assert.deepEqual(benchDirs().filter((d) => !before.has(d)), [], 'temp dirs removed');
   });
 }
