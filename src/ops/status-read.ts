@@ -3,12 +3,13 @@
 import { loadClientStats, type ClientCounters } from './client-stats.js';
 import { controlRequest } from './control.js';
 import { loadQuotaUsage, type QuotaLimits } from './quota.js';
-import { readQueue, relayPid, type StatusData } from './status.js';
+import { runningPid } from '../relay/control.js';
+import { readQueue, type StatusData } from './status.js';
 
 export async function readStatus(spoolRoot: string, limits: QuotaLimits, now = Date.now()): Promise<StatusData> {
   const live = await controlRequest<StatusData>(spoolRoot, { op: 'status' });
   if (live) return live;
-  const pid = await relayPid(spoolRoot);
+  const pid = (await runningPid(spoolRoot)) ?? null;
   const quota = await loadQuotaUsage(spoolRoot, limits);
   return {
     running: pid !== null,

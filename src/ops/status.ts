@@ -89,19 +89,3 @@ async function createdAtOf(path: string): Promise<number | undefined> {
   return (await stat(path).catch(() => undefined))?.birthtimeMs;
 }
 
-/** Pid of a live relay on this spool (its pid file), or null. */
-export async function relayPid(spoolRoot: string): Promise<number | null> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(join(spoolRoot, 'relay.pid'), 'utf8')).trim());
-  } catch {
-    return null;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
-  }
-}

@@ -2,12 +2,9 @@
 // only by rename (atomic; the loser of a race sees ENOENT and looks again); a message the relay
 // is working on (active/ or its journal) is handed to the relay as a control request, applied
 // after the attempt.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { headerBlockOf, readHeaderBlock } from './bounce.js';
-import { HEADER_BYTES, segmentName } from './journal/format.js';
-import { journaledOnly, type JournalMessage } from './journal/scan.js';
+import { journaledOnly, readJournalBody, type JournalMessage } from './journal/scan.js';
 import { drainJournal } from './journal/spool-move.js';
 import { runningPid, sendControl } from './control.js';
 import { byAge, QueueReader, toMessage, type QueueMessage } from './queue-reader.js';
@@ -79,13 +76,7 @@ export async function showMessage(spool: Spool, id: string): Promise<(QueueMessa
   if (!found) {
     const j = journaled(spool).find((m) => m.record.id === id);
     if (!j) return undefined;
-    const body = Buffer.alloc(Math.min(j.bodyLen, 16 * 1024));
-    const fd = openSync(join(spool.dir('journal'), segmentName(j.seg)), 'r');
-    try {
-      readSync(fd, body, 0, body.length, j.offset + HEADER_BYTES + j.recordLen);
-    } finally {
-      closeSync(fd);
-    }
+    const body = readJournalBody(spool.dir('journal'), j, 16 * 1024);
     return { ...toMessage('incoming', j.record), helo: j.record.helo, headers: headerBlockOf(body) } as QueueMessage & { headers: string };
   }
   const headers = await readHeaderBlock(spool.bodyPath(id), 16 * 1024).catch(() => '');

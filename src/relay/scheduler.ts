@@ -430,8 +430,9 @@ export class Scheduler {
       this.journaled.delete(id);
       this.warm.drop(id);
       this.refs.set(id, ref);
-      const entry = op === 'hold' ? await this.spool.journal!.read(ref) : undefined;
-      return this.settleJournaled(entry?.record ?? ({ id } as QueueRecord), entry ? 'hold' : undefined, entry?.body ?? Buffer.alloc(0));
+      if (op === 'delete') return this.journalDone(id);
+      const entry = await this.spool.journal!.read(ref);
+      return this.settleJournaled(entry.record, 'hold', entry.body);
     }
     const i = this.ready.findIndex((r) => r.id === id);
     if (i === -1) return;

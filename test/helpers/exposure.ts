@@ -4,6 +4,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PortMapping } from '../../src/exposure/igd.js';
 
 export type SmtpKind = 'open' | 'refuse' | 'auth';
 
@@ -57,14 +58,8 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export interface FakeMapping {
-  protocol: string;
-  externalPort: number;
-  internalClient: string;
-  internalPort: number;
-  description: string;
-  leaseSeconds: number;
-}
+/** A mapping the fake router holds: what GetGenericPortMappingEntry reports, less the flags. */
+export type FakeMapping = Omit<PortMapping, 'enabled' | 'remoteHost'>;
 
 export interface FakeIgd {
   ssdpPort: number;

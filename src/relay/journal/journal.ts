@@ -115,10 +115,7 @@ export class Journal {
 
   /** Waits for pending writes and syncs, then closes every segment (live messages stay for the next start). */
   async close(): Promise<void> {
-    while (this.writing || this.syncing) {
-      await this.writing;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    while (this.writing || this.syncing) await Promise.all([this.writing, this.syncing]);
     for (const s of this.segs.values()) await s.fh.close().catch(() => undefined);
     this.segs.clear();
     this.current = undefined;
@@ -177,16 +174,22 @@ export class Journal {
   }
 
   private syncWaiting: Array<{ seg: Segment; items: Array<{ p: Pending; ref: JournalRef }> }> = [];
-  private syncing = false;
+  private syncing?: Promise<void>;
 
   /** Acknowledges `items` after an fdatasync of their segment that started after their write. */
   private syncAfter(seg: Segment, items: Array<{ p: Pending; ref: JournalRef }>): void {
     this.syncWaiting.push({ seg, items });
-    if (!this.syncing) void this.syncLoop();
+    this.kickSync();
+  }
+
+  private kickSync(): void {
+    this.syncing ??= this.syncLoop().finally(() => {
+      this.syncing = undefined;
+      if (this.syncWaiting.length) this.kickSync();
+    });
   }
 
   private async syncLoop(): Promise<void> {
-    this.syncing = true;
     while (this.syncWaiting.length) {
       const groups = this.syncWaiting.splice(0);
       // Usually one segment; after a rotation the old one needs its own last sync.
@@ -204,7 +207,6 @@ export class Journal {
         }
       }
     }
-    this.syncing = false;
   }
 
   private async rotate(): Promise<Segment> {

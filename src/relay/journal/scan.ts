@@ -1,10 +1,10 @@
 // Reads the journal back: every message entry that has no done entry after it. Used by the
 // relay at start (to re-queue what was acknowledged but not yet delivered) and, read-only, by
 // `omr queue` to show messages that live only in the journal.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QueueRecord } from '../types.js';
-import { decodeHeader, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentSeq } from './format.js';
+import { decodeHeader, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentName, segmentSeq } from './format.js';
 
 /** Where one journaled message lives. */
 export interface JournalRef {
@@ -46,7 +46,7 @@ export function scanJournal(dir: string): JournalScan {
   for (const seg of segments) {
     let buf: Buffer;
     try {
-      buf = readFileSync(join(dir, `${String(seg).padStart(10, '0')}.wal`));
+      buf = readFileSync(join(dir, segmentName(seg)));
     } catch {
       continue; // retired while we looked
     }
@@ -83,4 +83,16 @@ function parseRecord(buf: Buffer): QueueRecord | undefined {
 /** Live journal messages that are not (yet/also) in a spool directory: what `omr queue` adds. */
 export function journaledOnly(journalDir: string, spooled: (id: string) => boolean): JournalMessage[] {
   return scanJournal(journalDir).live.filter((m) => !spooled(m.record.id));
+}
+
+/** The body of a journaled message (its first `limit` bytes), read from its segment. */
+export function readJournalBody(dir: string, m: JournalRef, limit = m.bodyLen): Buffer {
+  const body = Buffer.allocUnsafe(Math.min(limit, m.bodyLen));
+  const fd = openSync(join(dir, segmentName(m.seg)), 'r');
+  try {
+    const n = readSync(fd, body, 0, body.length, m.offset + HEADER_BYTES + m.recordLen);
+    return body.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,12 +1,12 @@
 // Moving messages out of the journal into the per-message spool files (Postfix-style queue
 // directories): when a message is deferred, held or parked by the running relay, and, for every
 // live message, when `omr queue` changes a spool whose relay is not running.
-import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSynced, type Spool } from '../spool.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from '../types.js';
-import { HEADER_BYTES, segmentName } from './format.js';
-import { scanJournal } from './scan.js';
+import { segmentName } from './format.js';
+import { readJournalBody, scanJournal } from './scan.js';
 
 /**
  * Writes body and record as spool files in `state`, durably (body fsync'd before the record
@@ -38,15 +38,8 @@ export async function drainJournal(spool: Spool): Promise<number> {
   let moved = 0;
   for (const m of scan.live) {
     if (present.has(m.record.id)) continue;
-    const fd = openSync(join(dir, segmentName(m.seg)), 'r');
-    try {
-      const body = Buffer.allocUnsafe(m.bodyLen);
-      readSync(fd, body, 0, m.bodyLen, m.offset + HEADER_BYTES + m.recordLen);
-      await spoolFromJournal(spool, m.record, body, 'incoming');
-      moved++;
-    } finally {
-      closeSync(fd);
-    }
+    await spoolFromJournal(spool, m.record, readJournalBody(dir, m), 'incoming');
+    moved++;
   }
   for (const seg of scan.segments) unlinkSync(join(dir, segmentName(seg)));
   return moved;
