@@ -33,9 +33,10 @@ export class Lane {
 
   /**
    * Sends one message. `body` is a stream (consumed and destroyed) or the whole body in memory;
-   * `size` (bytes, when known) goes into SIZE=. Never throws: failures are in the result.
+   * `size` (bytes, when known) goes into SIZE=; `crlf`: the body is known to be CRLF text.
+   * Never throws: failures are in the result.
    */
-  async send(from: string, to: string[], body: Readable | Buffer, size?: number): Promise<SendResult> {
+  async send(from: string, to: string[], body: Readable | Buffer, { size, crlf }: { size?: number; crlf?: boolean } = {}): Promise<SendResult> {
     this.busy = true;
     clearTimeout(this.idleTimer);
     try {
@@ -43,7 +44,7 @@ export class Lane {
         const reused = this.session !== undefined;
         try {
           this.session ??= await this.open();
-          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined) }, body);
+          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined), crlf }, body);
         } catch (e) {
           const err = toUpstreamError(e);
           this.drop();

@@ -361,7 +361,7 @@ test('a 25 MiB body is streamed with backpressure, never buffered whole', async 
   });
   try {
     await withLane(relayOptions('/x', { port, ca: '' }, { tls: 'none', user: undefined, smarthost: { host: '127.0.0.1', port } }), async (lane) => {
-      const r = await lane.send('a@x', ['b@y'], body, lines * line.length);
+      const r = await lane.send('a@x', ['b@y'], body, { size: lines * line.length });
       assert.equal(r.error, undefined, JSON.stringify(r.error));
     });
     assert.equal(received, produced);

@@ -17,6 +17,8 @@ export interface Envelope {
   to: string[];
   /** Body size in bytes when known (SIZE= and the advertised limit). */
   size?: number;
+  /** The body is known to be CRLF text (checked when it was received): a cheaper dot-stuffing. */
+  crlf?: boolean;
 }
 
 /** Thrown errors carry whether the body had started: before it, a retry cannot duplicate mail. */
@@ -116,7 +118,7 @@ export async function transact(s: Session, env: Envelope, body: Buffer | Readabl
     return error ? { accepted: [], rejected: [], error: error.toFailure() } : { accepted: [], rejected };
   }
   try {
-    await writeBody(c, body);
+    await writeBody(c, body, env.crlf);
   } catch (e) {
     throw fatal(e instanceof UpstreamError ? e : new UpstreamError('ESTREAM', `reading the queued body failed: ${(e as Error).message}`, { command: 'DATA' }), true);
   }
@@ -135,12 +137,12 @@ async function endEmptyData(c: Connection): Promise<void> {
 }
 
 /** Streams the body dot-stuffed, respecting socket backpressure; never holds it whole. */
-async function writeBody(c: Connection, body: Buffer | Readable): Promise<void> {
+async function writeBody(c: Connection, body: Buffer | Readable, crlf = false): Promise<void> {
   if (Buffer.isBuffer(body)) {
-    if (!c.write(stuffAll(body))) await c.drain();
+    if (!c.write(stuffAll(body, crlf))) await c.drain();
     return;
   }
-  const s = new DotStuffer();
+  const s = new DotStuffer(crlf);
   for await (const chunk of body) {
     if (c.failure) throw c.failure; // do not read the rest of a big file for a dead connection
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
