@@ -9,6 +9,7 @@ import type { SmtpReply } from '../../probe/reply.js';
 import type { SendResult } from '../deliver.js';
 import type { Connection } from './connection.js';
 import { DotStuffer, stuffAll } from './dot-stuff.js';
+import { BodyFile, writeBodyFile } from './file-body.js';
 import { replyError, replyString, UpstreamError } from './errors.js';
 import type { Session } from './session.js';
 
@@ -90,7 +91,7 @@ function first421(e: EnvelopeReplies): UpstreamError | undefined {
 }
 
 /** Sends one message; see the file comment for what throws and what returns. */
-export async function transact(s: Session, env: Envelope, body: Buffer | Readable): Promise<SendResult> {
+export async function transact(s: Session, env: Envelope, body: Buffer | Readable | BodyFile): Promise<SendResult> {
   if (s.caps.size > 0 && env.size !== undefined && env.size > s.caps.size) {
     return { accepted: [], rejected: [], error: { code: 'EMESSAGE', command: 'MAIL FROM', message: `message of ${env.size} bytes is larger than the smarthost's SIZE limit of ${s.caps.size}` } };
   }
@@ -137,12 +138,17 @@ async function endEmptyData(c: Connection): Promise<void> {
 }
 
 /** Streams the body dot-stuffed, respecting socket backpressure; never holds it whole. */
-async function writeBody(c: Connection, body: Buffer | Readable, crlf = false): Promise<void> {
+async function writeBody(c: Connection, body: Buffer | Readable | BodyFile, crlf = false): Promise<void> {
   if (Buffer.isBuffer(body)) {
     if (!c.write(stuffAll(body, crlf))) await c.drain();
     return;
   }
   const s = new DotStuffer(crlf);
+  if (body instanceof BodyFile) {
+    await writeBodyFile(c, body, s);
+    c.write(s.end());
+    return;
+  }
   for await (const chunk of body) {
     if (c.failure) throw c.failure; // do not read the rest of a big file for a dead connection
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
