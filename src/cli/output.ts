@@ -1,4 +1,5 @@
 // The edge where a result becomes text: JSON (stdout, one document) or human lines.
+import { rawJsonOf } from '../core/raw-json.js';
 import type { Envelope } from '../core/result.js';
 import type { RenderStyle } from './spec.js';
 
@@ -20,7 +21,7 @@ export function renderJson(env: Envelope<unknown>): string {
   for (const [k, mark] of marks) shallow[k] = mark;
   let text = JSON.stringify({ ...env, data: shallow }, null, 2);
   for (const [k, v] of long) {
-    const items = (v as unknown[]).map((x) => JSON.stringify(x) ?? 'null').join(',\n      ');
+    const items = (v as unknown[]).map((x) => rawJsonOf(x) ?? JSON.stringify(x) ?? 'null').join(',\n      ');
     const mark = JSON.stringify(marks.get(k));
     const at = text.indexOf(mark);
     text = text.slice(0, at) + '[\n      ' + items + '\n    ]' + text.slice(at + mark.length);

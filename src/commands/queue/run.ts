@@ -34,7 +34,7 @@ export async function run(ctx: CommandContext, args: string[], opts: Record<stri
   });
   const base: QueueData = { spool: dir, relayRunning: relayPid !== undefined };
   if (sub === 'list') {
-    const messages = await listMessages(spool);
+    const messages = await listMessages(spool, relayPid !== undefined);
     return { checks: [], data: { ...base, messages } };
   }
   if (sub === 'show') {
@@ -56,7 +56,7 @@ async function mutate(sub: string, spool: Spool, args: string[], opts: Record<st
     case 'delete': {
       if (opts.all && args.length) throw new UsageError('give either ids or --all, not both');
       if (!opts.all && !args.length) throw new UsageError('name the messages to delete, or use --all', 'omr queue list shows the ids.');
-      const ids = opts.all ? (await listMessages(spool)).map((m) => m.id) : args;
+      const ids = opts.all ? (await listMessages(spool, relayPid !== undefined)).map((m) => m.id) : args;
       return deleteMessages(spool, ids, relayPid);
     }
     case 'hold': {

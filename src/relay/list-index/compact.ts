@@ -1,0 +1,101 @@
+// Compaction of the list index: one snapshot segment with an entry for every record now in a
+// state directory, replacing the sealed segments it was built from. Entries come from those
+// segments; a record they lack (new spool, or an index dropped after a crash) is read from its
+// file. Runs in a child process (compact-main.ts) so the relay's heap and event loop are spared.
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { QUEUE_STATES, type QueueRecord, type QueueState } from '../types.js';
+import { recordLine } from './entry.js';
+import { indexable, indexDir, listSegments, segmentName } from './format.js';
+import { ListIndex } from './read.js';
+
+export interface SnapshotReport {
+  entries: number;
+  /** Records read from their files (no usable entry). */
+  fromFiles: number;
+  bytes: number;
+}
+
+/**
+ * Writes segment `target` from segments <= `upTo` and the record files, then deletes those
+ * segments. Safe while the relay appends to segments > target: those are read after the
+ * snapshot and win, and a file read here is never older than an entry appended before it.
+ */
+export function writeSnapshot(spoolRoot: string, upTo: number, target: number): SnapshotReport {
+  const dir = indexDir(spoolRoot);
+  const index = ListIndex.load(spoolRoot, upTo);
+  const report: SnapshotReport = { entries: 0, fromFiles: 0, bytes: 0 };
+  const tmp = join(dir, `${segmentName(target)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    let out: string[] = [];
+    let outLen = 0;
+    const emit = (line: string): void => {
+      out.push(line);
+      if ((outLen += line.length) < 1 << 20) return;
+      report.bytes += writeSync(fd, out.join(''));
+      out = [];
+      outLen = 0;
+    };
+    for (const state of QUEUE_STATES) {
+      for (const id of idsIn(spoolRoot, state)) {
+        if (!indexable(id)) continue;
+        const body = index.body(id);
+        report.entries++;
+        if (body) {
+          const known = index.due(id);
+          // Moved into deferred/ by rename: the entry has no next attempt yet, the file's mtime is it.
+          const due = state === 'deferred' && known === undefined ? mtimeOf(spoolRoot, state, id) : known;
+          emit(`R${id}\t${due ?? ''}\t${body}\n`);
+          continue;
+        }
+        const fromFile = readRecordFile(spoolRoot, state, id);
+        if (!fromFile) continue;
+        report.fromFiles++;
+        emit(recordLine(fromFile.rec, state === 'deferred' ? fromFile.mtimeMs : undefined));
+      }
+    }
+    report.bytes += writeSync(fd, out.join(''));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, segmentName(target)));
+  for (const seq of listSegments(dir)) if (seq <= upTo) unlinkSync(join(dir, segmentName(seq)));
+  return report;
+}
+
+function idsIn(root: string, state: QueueState): string[] {
+  try {
+    return readdirSync(join(root, state)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
+  } catch {
+    return [];
+  }
+}
+
+/** One record and its mtime; undefined when gone or malformed (it is then simply not indexed). */
+function readRecordFile(root: string, state: QueueState, id: string): { rec: QueueRecord; mtimeMs: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(join(root, state, `${id}.json`), 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const mtimeMs = fstatSync(fd).mtimeMs;
+    const rec = JSON.parse(readFileSync(fd, 'utf8')) as QueueRecord;
+    return rec.v === 1 && rec.id === id && Array.isArray(rec.recipients) ? { rec, mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function mtimeOf(root: string, state: QueueState, id: string): number | undefined {
+  try {
+    return statSync(join(root, state, `${id}.json`)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
