@@ -2,7 +2,7 @@
 // state directory, replacing the sealed segments it was built from. Entries come from those
 // segments; a record they lack (new spool, or an index dropped after a crash) is read from its
 // file. Runs in a child process (compact-main.ts) so the relay's heap and event loop are spared.
-import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from '../types.js';
 import { recordLine } from './entry.js';
@@ -23,6 +23,7 @@ export interface SnapshotReport {
  */
 export function writeSnapshot(spoolRoot: string, upTo: number, target: number): SnapshotReport {
   const dir = indexDir(spoolRoot);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const index = ListIndex.load(spoolRoot, upTo);
   const report: SnapshotReport = { entries: 0, fromFiles: 0, bytes: 0 };
   const tmp = join(dir, `${segmentName(target)}.${process.pid}.tmp`);
