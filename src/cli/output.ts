@@ -20,13 +20,24 @@ export function renderJson(env: Envelope<unknown>): string {
   const shallow = { ...(data as Record<string, unknown>) };
   for (const [k, mark] of marks) shallow[k] = mark;
   let text = JSON.stringify({ ...env, data: shallow }, null, 2);
+  // All pieces joined once: one flat string (100,000 queue entries are about 50 MB; concatenating
+  // would make the writer flatten another copy).
+  const parts: string[] = [];
   for (const [k, v] of long) {
-    const items = (v as unknown[]).map((x) => rawJsonOf(x) ?? JSON.stringify(x) ?? 'null').join(',\n      ');
     const mark = JSON.stringify(marks.get(k));
     const at = text.indexOf(mark);
-    text = text.slice(0, at) + '[\n      ' + items + '\n    ]' + text.slice(at + mark.length);
+    parts.push(text.slice(0, at), '[\n      ');
+    const arr = v as unknown[];
+    for (let i = 0; i < arr.length; i++) {
+      const x = arr[i];
+      if (i) parts.push(',\n      ');
+      parts.push(rawJsonOf(x) ?? JSON.stringify(x) ?? 'null');
+    }
+    parts.push('\n    ]');
+    text = text.slice(at + mark.length);
   }
-  return text + '\n';
+  parts.push(text, '\n');
+  return parts.join('');
 }
 
 function fmtMs(ms: number | undefined): string {

@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RAW_JSON, type HasRawJson } from '../core/raw-json.js';
-import type { ListIndex } from './list-index/read.js';
+import { DONE, type ListIndex, type Slot } from './list-index/read.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
 export interface QueueMessage {
@@ -23,6 +23,12 @@ export interface QueueMessage {
 }
 
 const BUF_SIZE = 64 * 1024;
+
+/** The ids listed so far. */
+interface SeenSet {
+  has(id: string): boolean;
+  add(id: string): void;
+}
 
 /** One record file's text and, when asked, its mtime; undefined when it is gone (ENOENT). */
 interface RawRecord {
@@ -55,13 +61,6 @@ export class QueueReader {
 
   /** Reads one record: 'gone' if it is not there (moved or removed), undefined if malformed. */
   read(state: QueueState, id: string): QueueMessage | undefined | 'gone' {
-    if (this.index) {
-      const hit = this.index.json(id, state);
-      if (hit) {
-        this.stats.indexed++;
-        return new IndexedMessage(id, state, hit.createdAt, hit.json);
-      }
-    }
     this.stats.files++;
     const raw = this.readRaw(join(this.root, state, `${id}.json`), state === 'deferred');
     if (!raw) return 'gone';
@@ -99,13 +98,16 @@ export class QueueReader {
    * it went (at most three rounds); each id is listed once.
    */
   all(states: readonly QueueState[] = QUEUE_STATES): QueueMessage[] {
-    const seen = new Set<string>();
     const out: QueueMessage[] = [];
     let missing: string[] = [];
     const listedAt = new Map<QueueState, number>();
-    for (const state of states) {
+    const listed = states.map((state): [QueueState, string[]] => {
       listedAt.set(state, Date.now());
-      for (const id of this.ids(state)) {
+      return [state, this.ids(state)];
+    });
+    const seen = this.index ? this.fromIndex(this.index, listed, out) : new Set<string>();
+    for (const [state, ids] of listed) {
+      for (const id of ids) {
         if (seen.has(id)) continue;
         const m = this.read(state, id);
         if (m === 'gone') missing.push(id);
@@ -133,6 +135,22 @@ export class QueueReader {
   }
 
   /**
+   * Lists every listed id the index has a usable entry for (in the index's order: nearly oldest
+   * first, so the sort afterwards is about one pass). Returns the ids done, as a set.
+   */
+  private fromIndex(index: ListIndex, listed: Array<[QueueState, string[]]>, out: QueueMessage[]): SeenSet {
+    const where = new Map<string, Slot>();
+    for (const [state, ids] of listed) for (const id of ids) if (!where.has(id)) where.set(id, state);
+    index.collect(where, (h) => {
+      out.push(new IndexedMessage(h.id, h.state, h.createdAt, h.json));
+      this.stats.indexed++;
+    });
+    // Older entries come last when walking backwards: reversed, the order is nearly ascending.
+    out.reverse();
+    return { has: (id) => where.get(id) === DONE, add: (id) => void where.set(id, DONE) };
+  }
+
+  /**
    * Whether a directory may have changed since `t` (a rename in or out sets its mtime; the
    * kernel's file times are coarse, hence the margin). Saves re-reading 100,000 names.
    */
@@ -145,7 +163,7 @@ export class QueueReader {
   }
 
   /** Looks for records that vanished during the scan in every state; returns those still lost. */
-  private relocate(ids: string[], seen: Set<string>, out: QueueMessage[], states: readonly QueueState[]): string[] {
+  private relocate(ids: string[], seen: SeenSet, out: QueueMessage[], states: readonly QueueState[]): string[] {
     const lost: string[] = [];
     for (const id of ids) {
       if (seen.has(id)) continue;

@@ -83,7 +83,7 @@ export class Spool {
     if (state === 'deferred') await setDue(tmp, Date.parse(rec.nextAttemptAt));
     // Before the commit: an entry for a write that then fails is harmless (no such file, or
     // replaced by the next write), one missing for a committed write would be stale.
-    if (this.listIndex && state !== 'corrupt') this.listIndex.record(rec, state === 'deferred' ? (await stat(tmp)).mtimeMs : undefined);
+    if (this.listIndex && state !== 'corrupt') this.listIndex.record(rec, state, state === 'deferred' ? (await stat(tmp)).mtimeMs : undefined);
     return tmp;
   }
 

@@ -145,7 +145,7 @@ test('relay index: appends, compacts in a child process, marks a clean stop; a c
     for (let i = 0; i < 1000; i++) {
       const rec = fakeRecord(1000 + i, 'incoming');
       writeFileSync(join(tmp.path, 'incoming', `${rec.id}.json`), JSON.stringify(rec));
-      index.record(rec);
+      index.record(rec, 'incoming');
     }
     await spool.writeRecord('deferred', { ...fakeRecord(2500, 'deferred'), attempts: 3 });
     await waitUntil(() => index.compactions >= 2);

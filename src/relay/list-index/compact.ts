@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from '../types.js';
 import { recordLine } from './entry.js';
 import { indexable, indexDir, listSegments, segmentName } from './format.js';
-import { ListIndex } from './read.js';
+import { DONE, FILE, ListIndex, type Slot } from './read.js';
+
+const NEXT = ',"nextAttemptAt":';
 
 export interface SnapshotReport {
   entries: number;
@@ -29,34 +31,34 @@ export function writeSnapshot(spoolRoot: string, upTo: number, target: number): 
   const tmp = join(dir, `${segmentName(target)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    let out: string[] = [];
-    let outLen = 0;
-    const emit = (line: string): void => {
-      out.push(line);
-      if ((outLen += line.length) < 1 << 20) return;
-      report.bytes += writeSync(fd, out.join(''));
-      out = [];
-      outLen = 0;
-    };
-    for (const state of QUEUE_STATES) {
-      for (const id of idsIn(spoolRoot, state)) {
-        if (!indexable(id)) continue;
-        const body = index.body(id);
-        report.entries++;
-        if (body) {
-          const known = index.due(id);
-          // Moved into deferred/ by rename: the entry has no next attempt yet, the file's mtime is it.
-          const due = state === 'deferred' && known === undefined ? mtimeOf(spoolRoot, state, id) : known;
-          emit(`R${id}\t${due ?? ''}\t${body}\n`);
-          continue;
-        }
-        const fromFile = readRecordFile(spoolRoot, state, id);
-        if (!fromFile) continue;
-        report.fromFiles++;
-        emit(recordLine(fromFile.rec, state === 'deferred' ? fromFile.mtimeMs : undefined));
-      }
+    // Oldest first: `queue list` then walks the index in nearly sorted order.
+    const lines: Array<{ key: string; line: string }> = [];
+    const where = new Map<string, Slot>();
+    for (const state of QUEUE_STATES) for (const id of idsIn(spoolRoot, state)) if (indexable(id) && !where.has(id)) where.set(id, state);
+    index.collect(
+      where,
+      (h) => {
+        const at = h.json.indexOf(NEXT) + NEXT.length;
+        const k2 = h.json.indexOf(',"lastReply":', at);
+        const line = `R${h.id}\t${h.state}\t${h.due ?? ''}\t${h.createdAt}\t${h.recNext}\t${at}\t${k2}\t${h.json}\n`;
+        lines.push({ key: `${h.createdAt}\t${h.id}`, line });
+      },
+      // Moved into deferred/ by rename: the entry has no next attempt yet, the file's mtime is it.
+      { unknownDue: (id) => mtimeOf(spoolRoot, 'deferred', id), recNext: true },
+    );
+    for (const [id, slot] of where) {
+      if (slot === DONE) continue;
+      const state = slot === FILE ? locate(spoolRoot, id) : slot;
+      const f = state && readRecordFile(spoolRoot, state, id);
+      if (!state || !f) continue;
+      report.fromFiles++;
+      lines.push({ key: `${String(f.rec.createdAt)}\t${id}`, line: recordLine(f.rec, state, state === 'deferred' ? f.mtimeMs : undefined) });
     }
-    report.bytes += writeSync(fd, out.join(''));
+    report.entries = lines.length;
+    lines.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let i = 0; i < lines.length; i += 10_000) {
+      report.bytes += writeSync(fd, lines.slice(i, i + 10_000).map((l) => l.line).join(''));
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -64,6 +66,11 @@ export function writeSnapshot(spoolRoot: string, upTo: number, target: number): 
   renameSync(tmp, join(dir, segmentName(target)));
   for (const seq of listSegments(dir)) if (seq <= upTo) unlinkSync(join(dir, segmentName(seq)));
   return report;
+}
+
+/** The state directory a record is in now (FILE: where.get lost it to the unusable entry). */
+function locate(root: string, id: string): QueueState | undefined {
+  return QUEUE_STATES.find((s) => mtimeOf(root, s, id) !== undefined);
 }
 
 function idsIn(root: string, state: QueueState): string[] {

@@ -8,13 +8,14 @@ import { mkdir, open, stat, unlink, writeFile, type FileHandle } from 'node:fs/p
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../core/logger.js';
-import { QUEUE_STATES, type QueueRecord } from '../types.js';
+import { QUEUE_STATES, type QueueRecord, type QueueState } from '../types.js';
 import { recordLine } from './entry.js';
 import { CLEAN_MARKER, dueLine, indexable, indexDir, listSegments, segmentName } from './format.js';
 
 /** Told about every record written into a queue directory, and every next-attempt change. */
 export interface ListIndexSink {
-  record(rec: QueueRecord, dueMs?: number): void;
+  /** `dueMs`: the file's mtime, for a record written into deferred/. */
+  record(rec: QueueRecord, state: QueueState, dueMs?: number): void;
   due(id: string, dueMs: number): void;
 }
 
@@ -72,8 +73,8 @@ export class RelayListIndex implements ListIndexSink {
     return index;
   }
 
-  record(rec: QueueRecord, dueMs?: number): void {
-    if (!this.disabled && indexable(rec.id)) this.push(recordLine(rec, dueMs));
+  record(rec: QueueRecord, state: QueueState, dueMs?: number): void {
+    if (!this.disabled && indexable(rec.id)) this.push(recordLine(rec, state, dueMs));
   }
 
   due(id: string, dueMs: number): void {
@@ -182,8 +183,8 @@ export class RelayListIndex implements ListIndexSink {
 export class CliListIndex implements ListIndexSink {
   constructor(readonly spoolRoot: string) {}
 
-  record(rec: QueueRecord, dueMs?: number): void {
-    if (indexable(rec.id)) this.append(recordLine(rec, dueMs));
+  record(rec: QueueRecord, state: QueueState, dueMs?: number): void {
+    if (indexable(rec.id)) this.append(recordLine(rec, state, dueMs));
   }
 
   due(id: string, dueMs: number): void {
