@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RAW_JSON, type HasRawJson } from '../core/raw-json.js';
-import { DONE, type ListIndex, type Slot } from './list-index/read.js';
+import { DONE, type JsonRef, type ListIndex, type Slot } from './list-index/read.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
 export interface QueueMessage {
@@ -142,7 +142,7 @@ export class QueueReader {
     const where = new Map<string, Slot>();
     for (const [state, ids] of listed) for (const id of ids) if (!where.has(id)) where.set(id, state);
     index.collect(where, (h) => {
-      out.push(new IndexedMessage(h.id, h.state, h.createdAt, h.json));
+      out.push(new IndexedMessage(h.id, h.state, h.createdAt, index, h.json));
       this.stats.indexed++;
     });
     // Older entries come last when walking backwards: reversed, the order is nearly ascending.
@@ -188,10 +188,16 @@ export class QueueReader {
  * serialised again); the other fields are parsed from it only when something reads them.
  */
 class IndexedMessage implements QueueMessage, HasRawJson {
-  readonly [RAW_JSON]: string;
   #parsed?: QueueMessage;
-  constructor(readonly id: string, readonly state: QueueState, readonly createdAt: string, json: string) {
-    this[RAW_JSON] = json;
+  readonly #index: ListIndex;
+  readonly #ref: JsonRef;
+  constructor(readonly id: string, readonly state: QueueState, readonly createdAt: string, index: ListIndex, ref: JsonRef) {
+    this.#index = index;
+    this.#ref = ref;
+  }
+  /** Read from the index (again) each time: written out once, then gone. */
+  get [RAW_JSON](): string {
+    return this.#index.text(this.#ref);
   }
   private get full(): QueueMessage {
     return (this.#parsed ??= JSON.parse(this[RAW_JSON]) as QueueMessage);

@@ -38,9 +38,10 @@ export function writeSnapshot(spoolRoot: string, upTo: number, target: number): 
     index.collect(
       where,
       (h) => {
-        const at = h.json.indexOf(NEXT) + NEXT.length;
-        const k2 = h.json.indexOf(',"lastReply":', at);
-        const line = `R${h.id}\t${h.state}\t${h.due ?? ''}\t${h.createdAt}\t${h.recNext}\t${at}\t${k2}\t${h.json}\n`;
+        const json = index.text(h.json);
+        const at = json.indexOf(NEXT) + NEXT.length;
+        const k2 = json.indexOf(',"lastReply":', at);
+        const line = `R${h.id}\t${h.state}\t${h.due ?? ''}\t${h.createdAt}\t${h.recNext}\t${at}\t${k2}\t${json}\n`;
         lines.push({ key: `${h.createdAt}\t${h.id}`, line });
       },
       // Moved into deferred/ by rename: the entry has no next attempt yet, the file's mtime is it.
@@ -62,6 +63,7 @@ export function writeSnapshot(spoolRoot: string, upTo: number, target: number): 
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+    index.close();
   }
   renameSync(tmp, join(dir, segmentName(target)));
   for (const seq of listSegments(dir)) if (seq <= upTo) unlinkSync(join(dir, segmentName(seq)));
