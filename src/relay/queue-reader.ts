@@ -190,14 +190,25 @@ export class QueueReader {
 class IndexedMessage implements QueueMessage, HasRawJson {
   #parsed?: QueueMessage;
   readonly #index: ListIndex;
-  readonly #ref: JsonRef;
+  // Where the text is (numbers, not a JsonRef object: 100,000 of these stay alive till written).
+  readonly #json: string | number;
+  readonly #off: number;
+  readonly #len: number;
   constructor(readonly id: string, readonly state: QueueState, readonly createdAt: string, index: ListIndex, ref: JsonRef) {
     this.#index = index;
-    this.#ref = ref;
+    if (typeof ref === 'string') {
+      this.#json = ref;
+      this.#off = this.#len = 0;
+    } else {
+      this.#json = ref.seg;
+      this.#off = ref.off;
+      this.#len = ref.len;
+    }
   }
   /** Read from the index (again) each time: written out once, then gone. */
   get [RAW_JSON](): string {
-    return this.#index.text(this.#ref);
+    const j = this.#json;
+    return typeof j === 'string' ? j : this.#index.text({ seg: j, off: this.#off, len: this.#len });
   }
   private get full(): QueueMessage {
     return (this.#parsed ??= JSON.parse(this[RAW_JSON]) as QueueMessage);
