@@ -141,8 +141,8 @@ export class QueueReader {
   private fromIndex(index: ListIndex, listed: Array<[QueueState, string[]]>, out: QueueMessage[]): SeenSet {
     const where = new Map<string, Slot>();
     for (const [state, ids] of listed) for (const id of ids) if (!where.has(id)) where.set(id, state);
-    index.collect(where, (h) => {
-      out.push(new IndexedMessage(h.id, h.state, h.createdAt, index, h.json));
+    index.collect(where, (id, state, createdAt, json, seg, off, len) => {
+      out.push(new IndexedMessage(id, state, createdAt, index, json ?? { seg, off, len }));
       this.stats.indexed++;
     });
     // Older entries come last when walking backwards: reversed, the order is nearly ascending.

@@ -37,15 +37,15 @@ export function writeSnapshot(spoolRoot: string, upTo: number, target: number): 
     for (const state of QUEUE_STATES) for (const id of idsIn(spoolRoot, state)) if (indexable(id) && !where.has(id)) where.set(id, state);
     index.collect(
       where,
-      (h) => {
-        const json = index.text(h.json);
+      (id, state, createdAt, built, seg, off, len, due, recNext) => {
+        const json = built ?? index.text({ seg, off, len });
         const at = json.indexOf(NEXT) + NEXT.length;
         const k2 = json.indexOf(',"lastReply":', at);
-        const line = `R${h.id}\t${h.state}\t${h.due ?? ''}\t${h.createdAt}\t${h.recNext}\t${at}\t${k2}\t${json}\n`;
-        lines.push({ key: `${h.createdAt}\t${h.id}`, line });
+        const line = `R${id}\t${state}\t${due ?? ''}\t${createdAt}\t${recNext}\t${at}\t${k2}\t${json}\n`;
+        lines.push({ key: `${createdAt}\t${id}`, line });
       },
       // Moved into deferred/ by rename: the entry has no next attempt yet, the file's mtime is it.
-      { unknownDue: (id) => mtimeOf(spoolRoot, 'deferred', id), recNext: true },
+      { unknownDue: (id) => mtimeOf(spoolRoot, 'deferred', id), full: true },
     );
     for (const [id, slot] of where) {
       if (slot === DONE) continue;
