@@ -69,6 +69,8 @@ export class ListIndex {
   private hits = 0;
   private misses = 0;
   private closed = false;
+  /** Listed ids not resolved yet during collect. */
+  private pending = 0;
 
   private constructor(private readonly segs: Segment[]) {
     closer.register(this, segs.map((s) => s.fd), this);
@@ -132,9 +134,11 @@ export class ListIndex {
   collect(where: Map<string, Slot>, hit: OnHit, opts: CollectOptions = {}): void {
     const dues = new Map<string, number>();
     let buf = Buffer.allocUnsafe(SCAN_CHUNK);
-    for (let s = this.segs.length - 1; s >= 0; s--) {
+    // Every slot is unresolved at first; older entries need no reading once none is left.
+    this.pending = where.size;
+    for (let s = this.segs.length - 1; s >= 0 && this.pending > 0; s--) {
       let end = this.segs[s]!.size;
-      while (end > 0) {
+      while (end > 0 && this.pending > 0) {
         const start = Math.max(0, end - buf.length);
         const n = readSync(this.segs[s]!.fd, buf, 0, end - start, start);
         if (n !== end - start) break; // shrunk: cannot happen to a segment; be safe
@@ -168,6 +172,7 @@ export class ListIndex {
           } else if (kind === 82 /* R */) {
             const ok = resolve(buf, id, state, tab, end, dues.get(id), opts, seg, base, hit);
             where.set(id, ok ? DONE : FILE);
+            this.pending--;
           }
         }
       }

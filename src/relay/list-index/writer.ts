@@ -22,7 +22,7 @@ export interface ListIndexSink {
 const COMPACT_MAIN = fileURLToPath(new URL('./compact-main.js', import.meta.url));
 
 export interface RelayIndexOptions {
-  /** Compact once this many bytes were appended since the last snapshot (and twice its size). */
+  /** Compact once this many bytes were appended since the last snapshot (and as many as it has). */
   compactMinBytes?: number;
   /** Wait before reading sealed segments (lets a CLI append that chose one just before land). */
   compactDelayMs?: number;
@@ -97,7 +97,7 @@ export class RelayListIndex implements ListIndexSink {
         return;
       }
       this.sinceSnapshot += text.length;
-      if (!this.child && this.sinceSnapshot > Math.max(this.opts.compactMinBytes, 2 * this.snapshotBytes)) await this.seal();
+      if (!this.child && this.sinceSnapshot > Math.max(this.opts.compactMinBytes, this.snapshotBytes)) await this.seal();
     }
   }
 
