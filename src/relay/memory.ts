@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 
 type GcFn = (opts?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
-const EVERY_BYTES = 4 * 1024 * 1024;
+const EVERY_BYTES = 8 * 1024 * 1024;
 let gcFn: GcFn | null | undefined;
 let sinceGc = 0;
 
