@@ -1,5 +1,7 @@
 // Fast read of every queue record for `omr queue list` (issue 9: 100,000 queued within 2 s).
-// Synchronous on purpose: it runs in the short-lived CLI process, where one async round trip per
+// With the relay's list index (src/relay/list-index) the directory names say what is queued and
+// where, and the index gives each message's listing; record files are read only for messages the
+// index has no usable entry for, and for every message without an index. Synchronous on purpose: it runs in the short-lived CLI process, where one async round trip per
 // file through libuv's pool costs more than the read. Per record: open, read into one reused
 // buffer, close (fstat too in deferred/, whose mtime is the next attempt): about half the system
 // calls of readFileSync, and no Buffer or Stats allocation per file.

@@ -1,15 +1,16 @@
 // The list index: what `omr queue list` needs of every queued record, appended by whoever writes
-// a record (the relay, or `omr queue` while no relay runs) to spool/index/NNNNNNNNNN.log, so that
+// a record (the relay, and `omr queue` when it changes a spool) to spool/index/NNNNNNNNNN.log, so that
 // listing 100,000 messages is one sequential read instead of 100,000 file opens (issue 9).
 // It is a cache: the state directories say which messages exist and where; a record the index
 // has no usable entry for is read from its file. One line per event, the last one per id wins:
-//   R<id>\t<due>\t<createdAt>\t<head>\t<next>\t<tail>\n
-//       the record was (re)written. due: the file's mtime (ms) when written into deferred/ (its
-//       next attempt), else empty. The listing's JSON for the record in incoming/ is exactly
-//       {"id":"<id>","state":"incoming",<head>,"nextAttemptAt":<next>,<tail>}
-//       (other states differ only in "state" and "nextAttemptAt"), so `queue list --json`
-//       copies it instead of parsing and serialising 100,000 objects. `R<id>\t\n`: no usable
-//       entry (an odd record): its file is read.
+//   R<id>\t<state>\t<due>\t<createdAt>\t<recNext>\t<k>\t<k2>\t<json>\n
+//       the record was (re)written into <state>. json: the listing's JSON for it there, byte
+//       for byte what serialising the listed object gives (`queue list --json` copies it
+//       instead of parsing and serialising 100,000 objects); due: the file's mtime (ms) in
+//       deferred/ (its next attempt), else empty; recNext: the record's own nextAttemptAt as
+//       JSON; k..k2: where json's nextAttemptAt value is, so that "state" and "nextAttemptAt"
+//       can be put in when the record has moved since. `R<id>\t\n`: no usable entry (an odd
+//       or non-ASCII record): its file is read.
 //   D<id>\t<due>\n   the next attempt (mtime) of a deferred record was set
 // Segments are read in ascending order. The relay appends to the newest, seals it from time to
 // time, and a compaction writes one snapshot segment in place of the sealed ones.
