@@ -6,7 +6,7 @@ import { ConfigError, isOmrError, OmrError } from '../core/errors.js';
 import { errorEnvelope, exitCodeFor, makeEnvelope, type Envelope } from '../core/result.js';
 import { buildProgram } from './build.js';
 import { makeContext } from './context.js';
-import { renderDefault, renderJson } from './output.js';
+import { renderDefault, renderJson, renderJsonChunks } from './output.js';
 import { commands } from './registry.js';
 import type { CommandModule, CommandSpec } from './spec.js';
 import { colorEnabled, makeStyle } from './style.js';
@@ -110,7 +110,7 @@ async function runCommand(spec: CommandSpec, path: string[], cmd: Command, state
   try {
     const result = await mod.run(ctx, args, opts);
     const envelope = makeEnvelope(command, result, startedAt, new Date(), ctx.strict);
-    if (state.json) process.stdout.write(renderJson(envelope as Envelope<unknown>));
+    if (state.json) for (const chunk of renderJsonChunks(envelope as Envelope<unknown>)) process.stdout.write(chunk);
     else if (!(opts.quiet && envelope.ok)) {
       const style = makeStyle(color);
       const lines = mod.render ? mod.render(envelope, style) : renderDefault(envelope as Envelope<unknown>, style);

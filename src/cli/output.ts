@@ -1,4 +1,5 @@
 // The edge where a result becomes text: JSON (stdout, one document) or human lines.
+import { rawJsonOf } from '../core/raw-json.js';
 import type { Envelope } from '../core/result.js';
 import type { RenderStyle } from './spec.js';
 
@@ -10,22 +11,48 @@ import type { RenderStyle } from './spec.js';
 const LONG_ARRAY = 1000;
 
 export function renderJson(env: Envelope<unknown>): string {
+  return [...renderJsonChunks(env)].join('');
+}
+
+/** Bytes of JSON per chunk: small enough to be short-lived young-generation strings. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The same document in pieces, produced as they are consumed: `omr queue list --json` on
+ * 100,000 messages writes about 50 MB, and writing it chunk by chunk spares building (and
+ * encoding) one 50 MB string, which on a loaded VM costs more than the listing itself.
+ */
+export function* renderJsonChunks(env: Envelope<unknown>): Generator<string> {
   const data = env.data;
-  if (!data || typeof data !== 'object' || Array.isArray(data)) return JSON.stringify(env, null, 2) + '\n';
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return yield JSON.stringify(env, null, 2) + '\n';
   const long = Object.entries(data as Record<string, unknown>).filter(([, v]) => Array.isArray(v) && v.length > LONG_ARRAY);
-  if (!long.length) return JSON.stringify(env, null, 2) + '\n';
+  if (!long.length) return yield JSON.stringify(env, null, 2) + '\n';
   // Pretty-print the envelope with a placeholder per long array, then put the arrays in.
   const marks = new Map(long.map(([k], i) => [k, `\u0000omr-long-array-${i}\u0000`]));
   const shallow = { ...(data as Record<string, unknown>) };
   for (const [k, mark] of marks) shallow[k] = mark;
   let text = JSON.stringify({ ...env, data: shallow }, null, 2);
   for (const [k, v] of long) {
-    const items = (v as unknown[]).map((x) => JSON.stringify(x) ?? 'null').join(',\n      ');
     const mark = JSON.stringify(marks.get(k));
     const at = text.indexOf(mark);
-    text = text.slice(0, at) + '[\n      ' + items + '\n    ]' + text.slice(at + mark.length);
+    let parts = [text.slice(0, at), '[\n      '];
+    let size = 0;
+    const arr = v as unknown[];
+    for (let i = 0; i < arr.length; i++) {
+      const x = arr[i];
+      const item = rawJsonOf(x) ?? JSON.stringify(x) ?? 'null';
+      if (i) parts.push(',\n      ');
+      parts.push(item);
+      if ((size += item.length) < CHUNK_CHARS) continue;
+      yield parts.join('');
+      parts = [];
+      size = 0;
+    }
+    parts.push('\n    ]');
+    yield parts.join('');
+    text = text.slice(at + mark.length);
   }
-  return text + '\n';
+  yield text + '\n';
 }
 
 function fmtMs(ms: number | undefined): string {

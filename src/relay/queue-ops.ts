@@ -7,6 +7,8 @@ import { headerBlockOf, readHeaderBlock } from './bounce.js';
 import { journaledOnly, readJournalBody, type JournalMessage } from './journal/scan.js';
 import { drainJournal } from './journal/spool-move.js';
 import { runningPid, sendControl } from './control.js';
+import { indexTrusted, ListIndex } from './list-index/read.js';
+import { CliListIndex } from './list-index/writer.js';
 import { byAge, QueueReader, toMessage, type QueueMessage } from './queue-reader.js';
 import { Spool } from './spool.js';
 import type { QueueRecord, QueueState } from './types.js';
@@ -28,6 +30,8 @@ export async function openSpool(root: string): Promise<{ spool: Spool; relayPid?
   const st = await stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new NoSpoolError(`no relay spool at ${root}`);
   const spool = new Spool(root);
+  // What this command writes (a flush's next attempts, a drained journal) goes into the index too.
+  spool.listIndex = new CliListIndex(root);
   const relayPid = await runningPid(root);
   // No relay: the CLI owns the spool, so fresh messages still in the journal become ordinary
   // incoming/ files first (what the relay does itself when it starts).
@@ -59,12 +63,17 @@ export async function findMessage(spool: Spool, id: string): Promise<{ state: Qu
   return undefined;
 }
 
-/** Every queued message, oldest first (see QueueReader: fast, each id once). */
-export async function listMessages(spool: Spool): Promise<QueueMessage[]> {
+/**
+ * Every queued message, oldest first (see QueueReader: fast, each id once). The list index
+ * (src/relay/list-index) spares reading each record file when it can be trusted.
+ */
+export async function listMessages(spool: Spool, relayRunning?: boolean): Promise<QueueMessage[]> {
+  relayRunning ??= (await runningPid(spool.root)) !== undefined;
   // The journal first: a message only ever leaves it for the spool directories (written there
   // before its done entry), so reading the directories afterwards cannot miss one in between.
   const fresh = journaled(spool);
-  const listed = new QueueReader(spool.root).all();
+  const index = indexTrusted(spool.root, relayRunning) ? ListIndex.load(spool.root) : undefined;
+  const listed = new QueueReader(spool.root, index).all();
   if (!fresh.length) return listed;
   const seen = new Set(listed.map((m) => m.id));
   for (const m of fresh) if (!seen.has(m.record.id)) listed.push(toMessage('incoming', m.record));

@@ -8,6 +8,7 @@ import { removePid, runningPid, writePid } from './control.js';
 import { ClientPolicy, SessionCounter } from './policy.js';
 import { createReceiver } from './receive.js';
 import { Scheduler } from './scheduler.js';
+import { RelayListIndex } from './list-index/writer.js';
 import { Spool } from './spool.js';
 import type { RelayHooks, RelayOptions } from './types.js';
 import { OPS_OFF, RelayOps } from '../ops/index.js';
@@ -51,6 +52,9 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
   }
   const other = await runningPid(spool.root);
   if (other !== undefined && other !== process.pid) throw new RelayStartError(`spool ${spool.root} is in use by a running relay (pid ${other})`, 'Stop the other relay, or give this one its own --spool.');
+  // Before the pid file: while it says "running", `omr queue list` trusts the index.
+  const listIndex = await RelayListIndex.open(spool.root, logger);
+  spool.listIndex = listIndex;
   await writePid(spool.root);
   for (const w of startupWarnings(opts)) logger.warn(w);
   const ops = new RelayOps({ spool: spool.root, maxConnections: opts.maxConnections, ...(opts.ops ?? OPS_OFF), metrics: opts.ops?.metrics, clock: opts.ops?.clock }, logger);
@@ -58,6 +62,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
     await ops.start();
   } catch (e) {
     await ops.close().catch(() => undefined);
+    await listIndex.close().catch(() => undefined);
     await removePid(spool.root);
     throw e;
   }
@@ -83,6 +88,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
     await Promise.all(servers.map(closeServer));
     await scheduler.stop(1000);
     await ops.close();
+    await listIndex.close();
     await removePid(spool.root);
     throw e;
   }
@@ -106,6 +112,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
         await Promise.all(servers.map(closeServer));
         await scheduler.stop();
         await ops.close();
+        await listIndex.close();
         await removePid(spool.root);
         logger.info('relay stopped', { ...(await spool.counts()) });
       })()),

@@ -7,6 +7,7 @@ import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, chmod } f
 import { join } from 'node:path';
 import { DirSyncer } from './fsync.js';
 import type { Journal } from './journal/journal.js';
+import type { ListIndexSink } from './list-index/writer.js';
 import { journaledOnly } from './journal/scan.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
@@ -24,6 +25,8 @@ export class Spool {
   readonly syncer = new DirSyncer();
   /** The write-ahead journal for fresh small messages; opened by the running relay only. */
   journal?: Journal;
+  /** The list index behind `omr queue list` (src/relay/list-index): told of every record written. */
+  listIndex?: ListIndexSink;
   private seq = 0;
   constructor(readonly root: string) {}
 
@@ -62,6 +65,9 @@ export class Spool {
     const tmp = join(this.root, 'tmp', `${rec.id}.${process.pid}.${this.seq++}.json`);
     await writeSynced(tmp, JSON.stringify(rec) + '\n');
     if (state === 'deferred') await setDue(tmp, Date.parse(rec.nextAttemptAt));
+    // Before the commit: an entry for a write that then fails is harmless (no such file, or
+    // replaced by the next write), one missing for a committed write would be stale.
+    if (this.listIndex && state !== 'corrupt') this.listIndex.record(rec, state, state === 'deferred' ? (await stat(tmp)).mtimeMs : undefined);
     return tmp;
   }
 
@@ -154,6 +160,10 @@ export class Spool {
 
   async setDue(state: SpoolDir, id: string, due: number): Promise<void> {
     await setDue(this.recordPath(state, id), due);
+    if (this.listIndex && state === 'deferred') {
+      const st = await stat(this.recordPath(state, id)).catch(() => undefined);
+      if (st) this.listIndex.due(id, st.mtimeMs);
+    }
   }
 
   /** Queues a locally generated message (a DSN): body, then record, both durable. */
