@@ -111,6 +111,11 @@ export class Scheduler {
     return { count: this.journaled.size, active: this.refs.size, oldestId };
   }
 
+  /** The deferred index: records in deferred/, how many of them are in memory, whether all are. */
+  deferredStatus(): { count: number; inMemory: number; complete: boolean } {
+    return { count: this.deferred.count, inMemory: this.deferred.inMemory, complete: this.deferred.complete };
+  }
+
   counts(): Record<'incoming' | 'deferred' | 'active', number> {
     return { incoming: this.incoming.size + this.journaled.size, deferred: this.deferred.count, active: this.ready.length + this.inFlight.size };
   }
@@ -187,11 +192,11 @@ export class Scheduler {
     if (this.takeJournalFirst) for (const id of this.journaled.keys()) return [id, 'journal'];
     for (const id of this.incoming) return [id, 'incoming'];
     for (const id of this.journaled.keys()) return [id, 'journal'];
-    const id = this.deferred.takeDue(now);
-    if (id !== undefined) return [id, 'deferred'];
+    // Running low with due work on disk: scan for more while the rest in memory goes out.
     if (this.deferred.wantsRefill(now))
       void this.deferred.refill((i) => this.owns(i)).then(() => this.kick(), (e) => this.logger.error('deferred scan failed', { error: e }));
-    return undefined;
+    const id = this.deferred.takeDue(now);
+    return id === undefined ? undefined : [id, 'deferred'];
   }
 
   /** Loads due messages into the bounded active set (claiming each by rename into active/). */
