@@ -3,11 +3,12 @@
 // messages, opened lazily on the next send after a close or error, closed after 30 s idle. The
 // scheduler owns at most --max-connections lanes, so idle connections count toward the budget
 // (unlike Postfix's connection cache).
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { UpstreamFailure } from './classify.js';
 import type { RelayOptions } from './types.js';
 import { toUpstreamError } from './upstream/errors.js';
 import { openSession, type Session } from './upstream/session.js';
+import type { BodyFile } from './upstream/file-body.js';
 import { transact, TransactionError } from './upstream/transaction.js';
 
 export interface SendResult {
@@ -32,10 +33,11 @@ export class Lane {
   constructor(private readonly opts: RelayOptions, readonly id: number) {}
 
   /**
-   * Sends one message. `body` is a stream (consumed and destroyed) or the whole body in memory;
-   * `size` (bytes, when known) goes into SIZE=. Never throws: failures are in the result.
+   * Sends one message. `body` is a stream (consumed and destroyed), a queued body file or the
+   * whole body in memory; `size` (bytes, when known) goes into SIZE=; `crlf`: the body is known
+   * to be CRLF text. Never throws: failures are in the result.
    */
-  async send(from: string, to: string[], body: Readable | Buffer, size?: number): Promise<SendResult> {
+  async send(from: string, to: string[], body: Readable | Buffer | BodyFile, { size, crlf }: { size?: number; crlf?: boolean } = {}): Promise<SendResult> {
     this.busy = true;
     clearTimeout(this.idleTimer);
     try {
@@ -43,7 +45,7 @@ export class Lane {
         const reused = this.session !== undefined;
         try {
           this.session ??= await this.open();
-          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined) }, body);
+          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined), crlf }, body);
         } catch (e) {
           const err = toUpstreamError(e);
           this.drop();
@@ -55,7 +57,7 @@ export class Lane {
         }
       }
     } finally {
-      if (!Buffer.isBuffer(body)) body.destroy();
+      if (body instanceof Readable) body.destroy();
       this.busy = false;
       this.lastUsed = Date.now();
       // Died meanwhile (e.g. closed right after the last reply): forget it now.

@@ -13,6 +13,7 @@ import { recoverSpool } from './recover.js';
 import type { Spool } from './spool.js';
 import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
 import { WarmCache, type WarmEntry } from './warm.js';
+import { BodyFile } from './upstream/file-body.js';
 import { Journal } from './journal/journal.js';
 import type { JournalRef } from './journal/scan.js';
 import { spoolFromJournal, spooledIds } from './journal/spool-move.js';
@@ -302,7 +303,7 @@ export class Scheduler {
       return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
-    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? this.spool.openBody(rec.id), rec.size);
+    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? new BodyFile(this.spool.bodyPath(rec.id), rec.size), { size: rec.size, crlf: rec.crlf });
     const applied = applyResult(rec, res, this.opts);
     this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {

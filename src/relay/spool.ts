@@ -3,14 +3,11 @@
 // it). Bodies live in data/ and never change after commit. A record's mtime in deferred/ is its
 // next attempt time, so the scheduler can rebuild its index with readdir+stat, no parsing.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, utimes, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline, Transform, type Readable } from 'node:stream';
 import { DirSyncer } from './fsync.js';
 import type { Journal } from './journal/journal.js';
 import { journaledOnly } from './journal/scan.js';
-import { noteStreamed } from './memory.js';
 import { QUEUE_STATES, type QueueRecord, type QueueState } from './types.js';
 
 export type SpoolDir = QueueState | 'corrupt';
@@ -56,19 +53,6 @@ export class Spool {
     return exists(this.bodyPath(id));
   }
 
-  /** The body as a stream; destroying it closes the file too. */
-  openBody(id: string): Readable {
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        noteStreamed(chunk.length);
-        cb(null, chunk);
-      },
-    });
-    pipeline(createReadStream(this.bodyPath(id), { highWaterMark: 256 * 1024 }), counter, () => undefined);
-    return counter;
-  }
-
-  /** Durably writes a record into `state` (tmp + fsync + rename + dir fsync). */
   async writeRecord(state: SpoolDir, rec: QueueRecord): Promise<void> {
     await this.commitStaged(await this.stageRecord(state, rec), state, rec.id);
   }

@@ -107,6 +107,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       client: meta.client,
       helo: meta.helo,
       bodyHash: hash ? hash.digest('hex') : meta.tap!.finish!().bodyHash,
+      crlf: true,
     };
     const verdict = await hooks?.beforeCommit?.(record);
     if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };

@@ -109,6 +109,11 @@ export interface QueueRecord {
   isBounce?: boolean;
   /** sha256 (hex) of the bytes the client sent (without our Received header): for dedupe. */
   bodyHash?: string;
+  /**
+   * The receive guard checked the body: every line ends in CRLF (no bare CR or LF), so delivery
+   * only has to double leading dots. Absent on DSNs and older records: fully re-encoded.
+   */
+  crlf?: boolean;
 }
 
 export interface SmtpReply {

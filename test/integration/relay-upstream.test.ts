@@ -4,6 +4,9 @@
 // failure classifies as the relay's policy expects.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import test from 'node:test';
@@ -11,6 +14,7 @@ import { SMTPServer } from 'smtp-server';
 import { classify } from '../../src/relay/classify.js';
 import { Lane, type SendResult } from '../../src/relay/deliver.js';
 import type { RelayOptions } from '../../src/relay/types.js';
+import { BodyFile } from '../../src/relay/upstream/file-body.js';
 import { relayOptions, startSink, type Sink } from '../helpers/relay.js';
 import { SIM_PASSWORD, SIM_USER, withSimulator, type TestSimulator } from '../helpers/simulator.js';
 
@@ -361,7 +365,7 @@ test('a 25 MiB body is streamed with backpressure, never buffered whole', async 
   });
   try {
     await withLane(relayOptions('/x', { port, ca: '' }, { tls: 'none', user: undefined, smarthost: { host: '127.0.0.1', port } }), async (lane) => {
-      const r = await lane.send('a@x', ['b@y'], body, lines * line.length);
+      const r = await lane.send('a@x', ['b@y'], body, { size: lines * line.length });
       assert.equal(r.error, undefined, JSON.stringify(r.error));
     });
     assert.equal(received, produced);
@@ -369,5 +373,62 @@ test('a 25 MiB body is streamed with backpressure, never buffered whole', async 
     assert.ok(maxAhead < 12 * MIB, `read ahead of the server by ${(maxAhead / MIB).toFixed(1)} MiB`);
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('a queued body file goes out byte-identical through the two reused read buffers, also to a slow reader', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'omr-bodyfile-'));
+  // 2 MiB of CRLF lines, some starting with a dot (stuffing copies those chunks) and long runs
+  // without (the read buffer itself goes to the socket and must not be refilled too early).
+  let seed = 4242;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const lines: string[] = [];
+  for (let size = 0; size < 2 * 1024 * 1024; ) {
+    const run = Math.floor(size / 300_000) % 2 === 0; // alternate dotless and dotty stretches
+    const text = `${!run && rnd(40) === 0 ? '.' : ''}line ${lines.length} ${'x'.repeat(rnd(90))}\r\n`;
+    lines.push(text);
+    size += text.length;
+  }
+  const body = Buffer.from(lines.join(''), 'latin1');
+  const path = join(dir, 'body');
+  await writeFile(path, body);
+  const got: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, size: 100 * 1024 * 1024,
+    onData(stream, _s, cb) {
+      const h = createHash('sha256');
+      let n = 0;
+      stream.on('data', (c: Buffer) => {
+        h.update(c);
+        // A slow reader now and then: the relay's socket buffer fills and writes wait.
+        if ((n += c.length) > 256 * 1024) {
+          n = 0;
+          stream.pause();
+          setTimeout(() => stream.resume(), 5);
+        }
+      });
+      stream.on('end', () => {
+        got.push(h.digest('hex'));
+        cb(null);
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as net.AddressInfo).port;
+  try {
+    await withLane(relayOptions('/x', { port, ca: '' }, { tls: 'none', user: undefined, smarthost: { host: '127.0.0.1', port } }), async (lane) => {
+      for (const crlf of [true, false]) {
+        const r = await lane.send('a@x', ['b@y'], new BodyFile(path, body.length), { size: body.length, crlf });
+        assert.equal(r.error, undefined, JSON.stringify(r.error));
+      }
+      // A recorded size smaller than the file (one small buffer) still sends the whole file.
+      const r = await lane.send('a@x', ['b@y'], new BodyFile(path, 1000), { crlf: true });
+      assert.equal(r.error, undefined, JSON.stringify(r.error));
+    });
+    const want = createHash('sha256').update(body).digest('hex');
+    assert.deepEqual(got, [want, want, want]);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -20,8 +20,8 @@ function reference(body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(out), Buffer.from(tail)]);
 }
 
-function chunked(body: Buffer, cuts: number[]): Buffer {
-  const s = new DotStuffer();
+function chunked(body: Buffer, cuts: number[], crlf = false): Buffer {
+  const s = new DotStuffer(crlf);
   const parts: Buffer[] = [];
   let at = 0;
   for (const c of [...cuts, body.length]) {
@@ -69,4 +69,22 @@ test('random bodies and random cuts match the per-byte reference', () => {
     const cuts = Array.from({ length: rnd(5) }, () => rnd(body.length + 1)).sort((a, b) => a - b);
     assert.deepEqual(chunked(body, cuts), reference(body), `body ${JSON.stringify(body.toString('latin1'))} cuts ${cuts}`);
   }
+});
+
+test('crlf mode (a body the receive guard checked): same output as the reference on random CRLF text and cuts', () => {
+  let seed = 777;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const pieces = ['a', '.', '..', '\r\n', '\r\n.', '.\r\n', 'text'];
+  for (let round = 0; round < 3000; round++) {
+    let text = Array.from({ length: rnd(30) }, () => pieces[rnd(pieces.length)]!).join('');
+    text = text.replace(/\r\n/g, '\n').replace(/\n/g, '\r\n'); // every line end CRLF, nothing bare
+    const body = Buffer.from(text, 'latin1');
+    const cuts = Array.from({ length: rnd(6) }, () => rnd(body.length + 1)).sort((a, b) => a - b);
+    assert.deepEqual(chunked(body, cuts, true), reference(body), `body ${JSON.stringify(text)} cuts ${cuts}`);
+  }
+});
+
+test('crlf mode passes a body without leading dots through without a copy', () => {
+  const b = Buffer.from('Subject: x\r\n\r\nhello.\r\nworld\r\n');
+  assert.equal(new DotStuffer(true).push(b), b);
 });

@@ -41,6 +41,8 @@ export class Connection {
   private waiter: { resolve(r: SmtpReply[]): void; reject(e: Error): void } | undefined;
   private drainWaiter: { resolve(): void; reject(e: Error): void } | undefined;
   failure: UpstreamError | undefined;
+  /** Settle writeReusable() promises: on the write's completion, or all at once on failure. */
+  private readonly releasers = new Set<() => void>();
   secure = false;
   private handshaking = false;
   /** Called once when the connection is gone (closed, failed or destroyed). */
@@ -95,6 +97,22 @@ export class Connection {
   write(data: string | Buffer): boolean {
     if (this.failure) return true; // the next read or drain reports it
     return this.sock.write(data);
+  }
+
+  /**
+   * write() for a buffer the caller wants back: `done` settles once the socket no longer holds
+   * it (written, or the connection failed; after a failure the caller must not write again).
+   */
+  writeReusable(data: Buffer): { ok: boolean; done: Promise<void> } {
+    if (this.failure) return { ok: true, done: Promise.resolve() };
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    this.releasers.add(release);
+    const ok = this.sock.write(data, () => {
+      this.releasers.delete(release);
+      release();
+    });
+    return { ok, done };
   }
 
   drain(): Promise<void> {
@@ -194,6 +212,8 @@ export class Connection {
     const d = this.drainWaiter;
     this.drainWaiter = undefined;
     d?.reject(err);
+    for (const release of this.releasers) release();
+    this.releasers.clear();
     this.onGone?.();
   }
 }

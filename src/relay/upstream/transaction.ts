@@ -9,6 +9,7 @@ import type { SmtpReply } from '../../probe/reply.js';
 import type { SendResult } from '../deliver.js';
 import type { Connection } from './connection.js';
 import { DotStuffer, stuffAll } from './dot-stuff.js';
+import { BodyFile, writeBodyFile } from './file-body.js';
 import { replyError, replyString, UpstreamError } from './errors.js';
 import type { Session } from './session.js';
 
@@ -17,6 +18,8 @@ export interface Envelope {
   to: string[];
   /** Body size in bytes when known (SIZE= and the advertised limit). */
   size?: number;
+  /** The body is known to be CRLF text (checked when it was received): a cheaper dot-stuffing. */
+  crlf?: boolean;
 }
 
 /** Thrown errors carry whether the body had started: before it, a retry cannot duplicate mail. */
@@ -88,7 +91,7 @@ function first421(e: EnvelopeReplies): UpstreamError | undefined {
 }
 
 /** Sends one message; see the file comment for what throws and what returns. */
-export async function transact(s: Session, env: Envelope, body: Buffer | Readable): Promise<SendResult> {
+export async function transact(s: Session, env: Envelope, body: Buffer | Readable | BodyFile): Promise<SendResult> {
   if (s.caps.size > 0 && env.size !== undefined && env.size > s.caps.size) {
     return { accepted: [], rejected: [], error: { code: 'EMESSAGE', command: 'MAIL FROM', message: `message of ${env.size} bytes is larger than the smarthost's SIZE limit of ${s.caps.size}` } };
   }
@@ -116,7 +119,7 @@ export async function transact(s: Session, env: Envelope, body: Buffer | Readabl
     return error ? { accepted: [], rejected: [], error: error.toFailure() } : { accepted: [], rejected };
   }
   try {
-    await writeBody(c, body);
+    await writeBody(c, body, env.crlf);
   } catch (e) {
     throw fatal(e instanceof UpstreamError ? e : new UpstreamError('ESTREAM', `reading the queued body failed: ${(e as Error).message}`, { command: 'DATA' }), true);
   }
@@ -135,12 +138,17 @@ async function endEmptyData(c: Connection): Promise<void> {
 }
 
 /** Streams the body dot-stuffed, respecting socket backpressure; never holds it whole. */
-async function writeBody(c: Connection, body: Buffer | Readable): Promise<void> {
+async function writeBody(c: Connection, body: Buffer | Readable | BodyFile, crlf = false): Promise<void> {
   if (Buffer.isBuffer(body)) {
-    if (!c.write(stuffAll(body))) await c.drain();
+    if (!c.write(stuffAll(body, crlf))) await c.drain();
     return;
   }
-  const s = new DotStuffer();
+  const s = new DotStuffer(crlf);
+  if (body instanceof BodyFile) {
+    await writeBodyFile(c, body, s);
+    c.write(s.end());
+    return;
+  }
   for await (const chunk of body) {
     if (c.failure) throw c.failure; // do not read the rest of a big file for a dead connection
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
