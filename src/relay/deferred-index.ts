@@ -167,7 +167,11 @@ export class DeferredIndex {
       batch = [];
     };
     try {
-      const dir = await opendir(this.dir, { bufferSize: 1024 });
+      // No deferred/ (yet): nothing deferred, as the old readdir-based scan had it.
+      const dir = await opendir(this.dir, { bufferSize: 1024 }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return [];
+        throw e;
+      });
       for await (const e of dir) {
         if (!e.name.endsWith('.json')) continue;
         batch.push(e.name);

@@ -95,3 +95,11 @@ describe('DeferredIndex', () => {
     }
   });
 });
+
+describe('DeferredIndex without a directory', () => {
+  it('a missing deferred/ scans as empty', async () => {
+    const idx = new DeferredIndex('/nonexistent/deferred', 4);
+    await idx.scan(() => false);
+    assert.deepEqual({ count: idx.count, inMemory: idx.inMemory, complete: idx.complete }, { count: 0, inMemory: 0, complete: true });
+  });
+});
