@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { deleteMessages, flushMessages, holdMessages } from '../../src/relay/queue-ops.js';
+import { deleteMessages, flushMessages, holdMessages, releaseMessages } from '../../src/relay/queue-ops.js';
 import { fakeRecord } from '../helpers/queue-spool.js';
 import { relayOptions, startSink, tempSpool, waitFor, withRelay, type Sink } from '../helpers/relay.js';
 
@@ -62,7 +62,7 @@ describe('bounded deferred index', () => {
     }
   });
 
-  it('hold, delete and flush reach messages that are only on disk; status counts all of deferred/', async () => {
+  it('hold, delete, flush and release reach messages that are only on disk; status counts all of deferred/', async () => {
     const sink = await startSink({ user: 'office', password: 'S3cret-pw!' });
     const spool = await tempSpool();
     try {
@@ -83,6 +83,11 @@ describe('bounded deferred index', () => {
         assert.ok(existsSync(join(spool.dir, 'hold', `${held}.json`)), 'held message kept in hold/');
         assert.ok(!existsSync(join(spool.dir, 'data', deleted)), 'deleted message body gone');
         assert.deepEqual(readdirSync(join(spool.dir, 'deferred')), []);
+        // Released: goes out once too.
+        assert.deepEqual((await releaseMessages(relay.spool, [held], process.pid)).done, [held]);
+        await waitFor(() => sink.messages.length >= 3 * N - 1, 10_000, 'released delivery');
+        await new Promise((r) => setTimeout(r, 300));
+        assert.deepEqual(subjects(sink).slice(3 * N - 2), [held]);
       });
     } finally {
       await sink.close();
