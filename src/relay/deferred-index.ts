@@ -118,13 +118,15 @@ export class DeferredIndex {
   }
 
   private place(id: string, due: number): void {
-    if (this.heap.has(id) || this.heap.size < this.limit) {
+    // With records waiting on disk, a later one stays there too (keeps the invariant above).
+    const room = this.heap.size < this.limit && !(this.overflow && due > this.diskNextDue);
+    if (this.heap.has(id) || room) {
       this.heap.set(id, due);
       this.maxBound = Math.max(this.maxBound, due);
       return;
     }
     this.overflow = true;
-    if (due < this.maxBound) {
+    if (this.heap.size >= this.limit && due < this.maxBound) {
       const last = this.heap.last()!;
       this.maxBound = last.due;
       if (due < last.due) {

@@ -96,6 +96,26 @@ describe('DeferredIndex', () => {
   });
 });
 
+describe('DeferredIndex with records left on disk', () => {
+  it('a deferral later than the earliest one on disk stays on disk even with room in memory', async () => {
+    const t = tempDir();
+    try {
+      for (let i = 0; i < 8; i++) record(t.path, `r${i}`, T + i * 1000);
+      const idx = new DeferredIndex(t.path, 4);
+      await idx.scan(() => false);
+      assert.equal(idx.takeDue(T), 'r0');
+      idx.add('late', T + 60_000);
+      assert.equal(idx.has('late'), false, 'r4..r7 on disk are due first');
+      idx.add('early', T + 500);
+      assert.equal(idx.has('early'), true);
+      assert.equal(idx.count, 9);
+      assert.deepEqual([idx.takeDue(T + 3000), idx.takeDue(T + 3000), idx.takeDue(T + 3000), idx.takeDue(T + 3000)], ['early', 'r1', 'r2', 'r3']);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('DeferredIndex without a directory', () => {
   it('a missing deferred/ scans as empty', async () => {
     const idx = new DeferredIndex('/nonexistent/deferred', 4);
