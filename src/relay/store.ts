@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { DataGuard, violationReply } from './guard.js';
 import { noteStreamed } from './memory.js';
 import type { JournalRef } from './journal/scan.js';
@@ -71,18 +72,20 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   const file = new BodyFile(spool.bodyPath(id));
   if (!held) file.start([header]);
   // Always drain the client's data so the session stays in step, even after a failure.
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  await forEachChunk(stream, (chunk) => {
     noteStreamed(chunk.length);
     meta.tap?.update(chunk);
-    if (!guard.check(chunk) || file.failed) continue;
+    if (!guard.check(chunk) || file.failed) return;
     hash?.update(chunk);
     if (held) {
       held.push(chunk);
-      if ((heldBytes += chunk.length) <= JOURNAL_MAX) continue;
+      if ((heldBytes += chunk.length) <= JOURNAL_MAX) return;
       file.start(held);
       held = undefined;
-    } else await file.add(chunk);
-  }
+      return;
+    }
+    return file.add(chunk);
+  });
   guard.finish();
   const refuse = (code: number, text: string, reason: string): StoreResult => ({ ok: false, code, text, reason, bytes: guard.bytes });
   try {
@@ -128,6 +131,28 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
 }
 
 /**
+ * Feeds every chunk to `fn` in order, pausing the stream while a promise `fn` returned is
+ * pending. Not `for await`: a stream's async iterator reads everything buffered at once, which
+ * concatenates (copies) the chunks that piled up meanwhile.
+ */
+async function forEachChunk(stream: Readable, fn: (chunk: Buffer) => Promise<void> | void): Promise<void> {
+  const done = finished(stream, { writable: false });
+  stream.on('data', (chunk: Buffer) => {
+    let wait: Promise<void> | void;
+    try {
+      wait = fn(chunk);
+    } catch (e) {
+      stream.destroy(e as Error); // as a throwing for-await body would: the caller sees the error
+      return;
+    }
+    if (!wait) return;
+    stream.pause();
+    void wait.finally(() => stream.resume());
+  });
+  await done;
+}
+
+/**
  * The body file's fsync and the record's write+fsync run in parallel; the record is renamed into
  * incoming/ (the commit point) only once the body and its directory entry are durable, and the
  * 250 waits for the fsync of incoming/. Directory fsyncs are shared by sessions (DirSyncer).
@@ -167,9 +192,10 @@ class BodyFile {
     this.batched = initial.reduce((n, b) => n + b.length, 0);
   }
 
-  async add(chunk: Buffer): Promise<void> {
+  /** Batches the chunk; a promise when a batch is being written (wait before adding more). */
+  add(chunk: Buffer): Promise<void> | undefined {
     this.batch.push(chunk);
-    if ((this.batched += chunk.length) >= WRITE_BATCH) await this.flush();
+    return (this.batched += chunk.length) >= WRITE_BATCH ? this.flush() : undefined;
   }
 
   async flush(): Promise<void> {
