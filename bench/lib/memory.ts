@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLoad } from './load.js';
+import { runLoad, type LoadResult } from './load.js';
 import { OMR_BIN, startOmr } from './omr.js';
 import { freePort, sleep } from './proc.js';
 import { vmField } from './sampler.js';
@@ -62,6 +62,11 @@ export function bigMessageCheck(cfg: RunConfig, size = 25 * MiB): Promise<Memory
   }, cfg.keep);
 }
 
+/** A failed smtp-source run would make the growth check pass on nothing (seen once: 17 s, 0 queued). */
+function checkLoad(r: LoadResult): void {
+  if (r.status !== 0) throw new Error(`smtp-source exited ${r.status}: ${r.problems.slice(-3).join(' | ')}`);
+}
+
 /** Queues `count` messages with the smarthost down, then times `omr queue list --json`. */
 export function queuedChecks(cfg: RunConfig, count: number): Promise<MemoryCheck[]> {
   return withDir(async (dir) => {
@@ -69,9 +74,9 @@ export function queuedChecks(cfg: RunConfig, count: number): Promise<MemoryCheck
     const relay = await startOmr({ dir, sinkPort: closedPort, upstream: cfg.upstream, extraArgs: cfg.omrArgs });
     try {
       const tenth = Math.max(1, Math.round(count / 10));
-      await runLoad({ messages: tenth, size: 1024, sessions: cfg.sessions }, relay.port, 30 * 60_000);
+      checkLoad(await runLoad({ messages: tenth, size: 1024, sessions: cfg.sessions }, relay.port, 30 * 60_000));
       const rssAtTenth = vmField(relay.pid, 'VmRSS');
-      await runLoad({ messages: count - tenth, size: 1024, sessions: cfg.sessions }, relay.port, 60 * 60_000);
+      checkLoad(await runLoad({ messages: count - tenth, size: 1024, sessions: cfg.sessions }, relay.port, 60 * 60_000));
       await sleep(2000);
       const rssAtEnd = vmField(relay.pid, 'VmRSS');
       const hwm = vmField(relay.pid, 'VmHWM');

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DedupeRing } from './dedupe-ring.js';
 import { ensureDir, opsDir, systemClock, writeJsonLinesAtomic, type Clock } from './files.js';
 
 export interface DedupeInput {
@@ -31,7 +32,7 @@ export function dedupeKey(m: DedupeInput): string {
 }
 
 export class DedupeIndex {
-  private readonly seen = new Map<string, DedupeHit>();
+  private readonly seen = new DedupeRing();
   private appended = 0;
   private pending: string[] = [];
   private writer?: Promise<void>;
@@ -57,21 +58,19 @@ export class DedupeIndex {
   claim(key: string, id: string): DedupeHit | undefined {
     if (!this.enabled) return undefined;
     const now = this.clock();
+    this.expire(now);
     const hit = this.seen.get(key);
     if (hit && hit.at > now - this.windowMs) return hit;
-    this.seen.delete(key);
-    this.seen.set(key, { id, at: now });
-    // Entries are in time order, so this only walks the expired head.
-    this.expire(now, this.seen.size > this.maxEntries);
+    // add() drops an older entry for the key (one the clock stepped back over).
+    this.seen.add(key, id, now);
+    if (this.seen.size > this.maxEntries) this.expire(now, true);
     this.write({ k: key, id, t: now });
     return undefined;
   }
 
+  /** Entries are in time order, so this only walks the expired head. */
   private expire(now: number, force = false): void {
-    for (const [k, v] of this.seen) {
-      if (v.at > now - this.windowMs && !(force && this.seen.size > this.maxEntries)) break;
-      this.seen.delete(k);
-    }
+    this.seen.expireWhile((at) => at <= now - this.windowMs || (force && this.seen.size > this.maxEntries));
   }
 
   /** Queues a line; one writer drains the queue (appending, or rewriting when mostly expired). */
@@ -88,7 +87,7 @@ export class DedupeIndex {
           if (this.appended > 2 * this.seen.size + 1000) {
             this.expire(this.clock());
             this.appended = this.seen.size;
-            await writeJsonLinesAtomic(file, [...this.seen].map(([k, v]) => ({ k, id: v.id, t: v.at })));
+            await writeJsonLinesAtomic(file, this.seen.snapshot().map((e) => ({ k: e.key, id: e.id, t: e.at })));
           } else await appendFile(file, lines.join(''), { mode: 0o600 });
         } catch {
           /* losing dedupe entries only risks a duplicate, never a loss */
@@ -103,18 +102,17 @@ export class DedupeIndex {
     await ensureDir(dirname(this.file));
     const text = await readFile(this.file, 'utf8').catch(() => '');
     const now = this.clock();
+    let lines = 0;
     for (const l of text.split('\n')) {
+      lines++;
       try {
         const e = JSON.parse(l) as { k: string; id: string; t: number };
-        if (typeof e.k === 'string' && typeof e.t === 'number' && e.t > now - this.windowMs) {
-          this.seen.delete(e.k);
-          this.seen.set(e.k, { id: e.id, at: e.t });
-        }
+        if (typeof e.k === 'string' && typeof e.id === 'string' && typeof e.t === 'number' && e.t > now - this.windowMs) this.seen.add(e.k, e.id, e.t);
       } catch {
         /* partial line after a crash */
       }
     }
-    this.appended = text.split('\n').length;
+    this.appended = lines;
   }
 
   /** Waits for pending writes (tests, shutdown). */

@@ -4,6 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { ConcurrencyWindow, retryDelay } from './backoff.js';
+import { DeferredIndex } from './deferred-index.js';
 import { queueBounce } from './bounce.js';
 import { takeControl, writeStatusFile, type ControlRequest } from './control.js';
 import { LanePool, type Lane } from './deliver.js';
@@ -34,7 +35,8 @@ export class Scheduler {
   /** Journal location of messages in the active set that came from the journal. */
   private readonly refs = new Map<string, JournalRef>();
   private takeJournalFirst = true;
-  private readonly deferred = new Map<string, number>();
+  /** The earliest-due deferred messages (bounded; the rest are found by scanning deferred/). */
+  private readonly deferred: DeferredIndex;
   private readonly ready: QueueRecord[] = [];
   /** Fresh messages from the receiver (bounded), and the small bodies of ready ones. */
   private readonly warm = new WarmCache();
@@ -58,6 +60,7 @@ export class Scheduler {
   constructor(private readonly opts: RelayOptions, private readonly spool: Spool, private readonly logger: Logger, private readonly hooks: RelayHooks = {}, private readonly ops?: RelayOps) {
     this.window = new ConcurrencyWindow(opts.maxConnections);
     this.lanes = new LanePool(opts);
+    this.deferred = new DeferredIndex(spool.dir('deferred'), opts.deferredInMemory);
   }
 
   async start(): Promise<void> {
@@ -109,8 +112,13 @@ export class Scheduler {
     return { count: this.journaled.size, active: this.refs.size, oldestId };
   }
 
+  /** The deferred index: records in deferred/, how many of them are in memory, whether all are. */
+  deferredStatus(): { count: number; inMemory: number; complete: boolean } {
+    return { count: this.deferred.count, inMemory: this.deferred.inMemory, complete: this.deferred.complete };
+  }
+
   counts(): Record<'incoming' | 'deferred' | 'active', number> {
-    return { incoming: this.incoming.size + this.journaled.size, deferred: this.deferred.size, active: this.ready.length + this.inFlight.size };
+    return { incoming: this.incoming.size + this.journaled.size, deferred: this.deferred.count, active: this.ready.length + this.inFlight.size };
   }
 
   /** spool/status.json: what `omr relay status` shows about a running relay (best effort). */
@@ -144,7 +152,9 @@ export class Scheduler {
   private tick(): void {
     if (++this.ticks % 2 === 0) void this.handleControl();
     if (this.ticks % 5 === 0) void this.writeStatus();
-    if (this.ticks % 60 === 0) void this.rescan().then(() => this.kick(), (e) => this.logger.error('rescan failed', { error: e }));
+    // Like Postfix's queue_run_delay: a full look at deferred/ every minute while it fits in
+    // memory, every 5 minutes when it does not (due work is found sooner by refills).
+    if (this.ticks % 60 === 0) void this.rescan(this.deferred.complete || this.ticks % 300 === 0).then(() => this.kick(), (e) => this.logger.error('rescan failed', { error: e }));
     this.kick();
   }
 
@@ -183,8 +193,11 @@ export class Scheduler {
     if (this.takeJournalFirst) for (const id of this.journaled.keys()) return [id, 'journal'];
     for (const id of this.incoming) return [id, 'incoming'];
     for (const id of this.journaled.keys()) return [id, 'journal'];
-    for (const [id, due] of this.deferred) if (due <= now) return [id, 'deferred'];
-    return undefined;
+    // Running low with due work on disk: scan for more while the rest in memory goes out.
+    if (this.deferred.wantsRefill(now))
+      void this.deferred.refill((i) => this.owns(i)).then(() => this.kick(), (e) => this.logger.error('deferred scan failed', { error: e }));
+    const id = this.deferred.takeDue(now);
+    return id === undefined ? undefined : [id, 'deferred'];
   }
 
   /** Loads due messages into the bounded active set (claiming each by rename into active/). */
@@ -201,7 +214,6 @@ export class Scheduler {
         continue;
       }
       if (state === 'incoming') this.incoming.delete(id);
-      else this.deferred.delete(id);
       if (!(await this.spool.move(id, state, 'active'))) {
         this.warm.drop(id);
         continue;
@@ -332,14 +344,14 @@ export class Scheduler {
     const target = op === 'hold' ? 'hold' : 'deferred';
     await this.spool.writeRecord(target, rec);
     await this.spool.unlinkRecord('active', rec.id);
-    if (target === 'deferred' && !this.stopping) this.deferred.set(rec.id, Date.parse(rec.nextAttemptAt));
+    if (target === 'deferred' && !this.stopping) this.deferred.add(rec.id, Date.parse(rec.nextAttemptAt));
   }
 
   /** Done or deleted: a done entry. Otherwise into spool files first, then the done entry. */
   private async settleJournaled(rec: QueueRecord, target: 'hold' | 'deferred' | undefined, body: Buffer): Promise<void> {
     if (target) await spoolFromJournal(this.spool, rec, body, target);
     this.journalDone(rec.id);
-    if (target === 'deferred' && !this.stopping) this.deferred.set(rec.id, Date.parse(rec.nextAttemptAt));
+    if (target === 'deferred' && !this.stopping) this.deferred.add(rec.id, Date.parse(rec.nextAttemptAt));
   }
 
   private pause(reason: string, now: number): void {
@@ -366,7 +378,7 @@ export class Scheduler {
       }
       if (await this.spool.move(rec.id, 'active', 'deferred')) {
         await this.spool.setDue('deferred', rec.id, due).catch(() => undefined);
-        this.deferred.set(rec.id, due);
+        this.deferred.add(rec.id, due);
       }
     }
   }
@@ -377,17 +389,26 @@ export class Scheduler {
     return record;
   }
 
-  /** Rebuilds the waiting index from disk (after `omr queue` moved things, and periodically). */
-  private async rescan(): Promise<void> {
-    const entries = await this.spool.scan();
+  /**
+   * Whether a record seen in deferred/ belongs to the active set: a delivery settles by writing
+   * deferred/ID before it unlinks active/ID and leaves inFlight. (Loaded messages are in
+   * active/ or the journal, never in deferred/.)
+   */
+  private owns(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
+  /**
+   * Rebuilds the waiting index from disk (after `omr queue` moved things, and periodically):
+   * all of incoming/, and with `deferredToo` the earliest-due part of deferred/.
+   */
+  private async rescan(deferredToo = true): Promise<void> {
+    const entries = await this.spool.scan(['incoming']);
+    const active = new Set([...this.inFlight.keys(), ...this.ready.map((r) => r.id)]);
     this.incoming.clear();
-    this.deferred.clear();
-    for (const e of entries) {
-      if (this.inFlight.has(e.id) || this.ready.some((r) => r.id === e.id)) continue;
-      if (e.state === 'incoming') this.incoming.add(e.id);
-      else this.deferred.set(e.id, e.due);
-    }
+    for (const e of entries) if (!active.has(e.id)) this.incoming.add(e.id);
     this.warm.retain((id) => this.incoming.has(id) || this.journaled.has(id));
+    if (deferredToo) await this.deferred.scan((id) => this.owns(id));
   }
 
   private controlBusy = false;
@@ -395,7 +416,11 @@ export class Scheduler {
     if (this.controlBusy || this.stopping) return;
     this.controlBusy = true;
     try {
-      for (const req of await takeControl(this.spool.root)) await this.apply(req);
+      const reqs = await takeControl(this.spool.root);
+      // One look at the disk per batch (`omr queue hold` sends hold + rescan): a scan of a large
+      // deferred/ costs a stat per record.
+      if (reqs.length) await this.rescan();
+      for (const req of reqs) await this.apply(req);
     } catch (e) {
       this.logger.error('control request failed', { error: e });
     } finally {
@@ -404,16 +429,14 @@ export class Scheduler {
   }
 
   private async apply(req: ControlRequest): Promise<void> {
-    await this.rescan();
     if (req.op === 'flush') {
-      const ids = req.ids ?? [...this.deferred.keys()];
-      for (const id of ids) if (this.deferred.has(id)) this.deferred.set(id, 0);
+      this.deferred.flush(req.ids);
       if (this.pausedUntil || this.notBefore) this.logger.warn('flush: pause and backoff cleared by operator');
       this.pausedUntil = 0;
       this.notBefore = 0;
       this.ops?.onFlush();
       this.window.current = this.window.max;
-      this.logger.info('flush requested', { messages: ids.length });
+      this.logger.info('flush requested', { messages: req.ids?.length ?? this.deferred.count });
     } else if (req.op === 'hold' || req.op === 'delete') {
       for (const id of req.ids ?? []) await this.applyToActive(id, req.op);
     }

@@ -36,6 +36,8 @@ export interface RelayOptions {
   hostname: string;
   /** Messages held in memory for delivery at once (the bounded active set). */
   maxActive: number;
+  /** Deferred messages indexed in memory (default DEFERRED_IN_MEMORY); tests set it small. */
+  deferredInMemory?: number;
   /** How long the queue stays paused after an AUTH failure before one probe (ms). */
   authPauseMs: number;
   /** Upstream socket timeouts (ms). */
