@@ -19,6 +19,9 @@ import type { JournalRef } from './journal/scan.js';
 import { spoolFromJournal, spooledIds } from './journal/spool-move.js';
 import { deliveryOutcome, type RelayOps } from '../ops/index.js';
 
+/** Classification rules that say the smarthost is unreachable rather than anything about a message. */
+const UNREACHABLE_RULES = new Set(['network', 'connect-level']);
+
 export interface UpstreamStatus {
   state: 'ok' | 'backing-off' | 'paused';
   reason?: string;
@@ -49,6 +52,8 @@ export class Scheduler {
   private pauseReason?: string;
   private notBefore = 0;
   private throttleReason?: string;
+  /** Consecutive probes that found the smarthost unreachable (reset by a delivery). */
+  private unreachable = 0;
   private timer?: NodeJS.Timeout;
   private watcher?: FSWatcher;
   private stopping = false;
@@ -320,7 +325,11 @@ export class Scheduler {
   private async settle(orig: QueueRecord, a: Applied, anyAccepted: boolean, body?: Buffer): Promise<void> {
     const now = Date.now();
     let rec = a.record;
-    if (anyAccepted) this.window.onSuccess();
+    if (anyAccepted) {
+      this.window.onSuccess();
+      this.unreachable = 0;
+    }
+    if (a.step === 'defer' && UNREACHABLE_RULES.has(a.rule)) this.backOffUnreachable(a.reply, now);
     if (a.step === 'pause') {
       this.pause(a.reply, now);
       rec = { ...orig, lastReply: a.reply, nextAttemptAt: new Date(this.pausedUntil).toISOString() };
@@ -352,6 +361,22 @@ export class Scheduler {
     if (target) await spoolFromJournal(this.spool, rec, body, target);
     this.journalDone(rec.id);
     if (target === 'deferred' && !this.stopping) this.deferred.add(rec.id, Date.parse(rec.nextAttemptAt));
+  }
+
+  /**
+   * The smarthost could not be reached (connect refused or timed out, TLS failure, a refusing
+   * greeting): not about this message, and every other one would fail the same way. Like
+   * Postfix's dead destination, all sending waits, longer after each failed probe (the first
+   * wait is short: one dropped connection costs little), then resumes with one connection.
+   * Without this, 100,000 queued messages were retried back to back at a core's worth of CPU.
+   */
+  private backOffUnreachable(reply: string, now: number): void {
+    if (now < this.notBefore) return; // lanes that failed together count once
+    const delay = retryDelay(++this.unreachable, { baseMs: Math.min(this.opts.retryBaseMs, 5000), maxMs: Math.min(this.opts.retryMaxMs, 300_000), jitter: 0.2 });
+    this.notBefore = now + delay;
+    this.window.current = 1;
+    this.throttleReason = `smarthost unreachable: ${reply}`;
+    this.logger.warn('smarthost unreachable: holding deliveries back', { reply, retryInMs: delay, failures: this.unreachable });
   }
 
   private pause(reason: string, now: number): void {
