@@ -208,8 +208,8 @@ export class Scheduler {
   /** Loads due messages into the bounded active set (claiming each by rename into active/). */
   private async fill(): Promise<void> {
     const now = Date.now();
-    // While the quota holds sending back, new mail stays in incoming/deferred on disk.
-    if (this.isPaused(now) || (this.ops && !this.ops.sendingAllowed())) return;
+    // While the quota holds sending back, or the smarthost is unreachable, new mail stays queued.
+    if (this.isPaused(now) || (this.ops && !this.ops.sendingAllowed()) || (this.unreachable > 0 && now < this.notBefore)) return;
     while (!this.stopping && this.ready.length + this.inFlight.size < this.opts.maxActive) {
       const next = this.pickNext(now);
       if (!next) return;
@@ -377,6 +377,19 @@ export class Scheduler {
     this.window.current = 1;
     this.throttleReason = `smarthost unreachable: ${reply}`;
     this.logger.warn('smarthost unreachable: holding deliveries back', { reply, retryInMs: delay, failures: this.unreachable });
+    void this.requeueReady().catch((e) => this.logger.error('scheduler error', { error: e }));
+  }
+
+  /** Gives messages picked for sending back to the queue while sending waits (not "active"). */
+  private async requeueReady(): Promise<void> {
+    for (const rec of this.ready.splice(0)) {
+      this.readyBodies.delete(rec.id);
+      const ref = this.refs.get(rec.id);
+      if (ref) {
+        this.refs.delete(rec.id);
+        this.journaled.set(rec.id, ref);
+      } else if (await this.spool.move(rec.id, 'active', 'incoming')) this.incoming.add(rec.id);
+    }
   }
 
   private pause(reason: string, now: number): void {

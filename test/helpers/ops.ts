@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { journaledOnly } from '../../src/relay/journal/scan.js';
 
 export interface BlastResult {
   /** Final reply code per message attempt (MAIL refusal, RCPT refusal or the DATA reply). */
@@ -96,14 +97,23 @@ export async function blast(port: number, o: { localAddress: string; count: numb
 
 /** Record files per queue directory, counted straight from disk. */
 export function spoolCounts(spool: string): Record<'incoming' | 'active' | 'deferred' | 'hold' | 'corrupt', number> {
-  const n = (d: string): number => {
+  const names = (d: string): string[] => {
     try {
-      return readdirSync(join(spool, d)).filter((f) => f.endsWith('.json')).length;
+      return readdirSync(join(spool, d)).filter((f) => f.endsWith('.json'));
     } catch {
-      return 0;
+      return [];
     }
   };
-  return { incoming: n('incoming'), active: n('active'), deferred: n('deferred'), hold: n('hold'), corrupt: n('corrupt') };
+  const dirs = { incoming: names('incoming'), active: names('active'), deferred: names('deferred'), hold: names('hold'), corrupt: names('corrupt') };
+  // Messages still only in the journal are incoming too (as `relay status` counts them).
+  const spooled = new Set(Object.values(dirs).flat().map((f) => f.slice(0, -'.json'.length)));
+  let journaled = 0;
+  try {
+    journaled = journaledOnly(join(spool, 'journal'), (id) => spooled.has(id)).length;
+  } catch {
+    /* no journal */
+  }
+  return { incoming: dirs.incoming.length + journaled, active: dirs.active.length, deferred: dirs.deferred.length, hold: dirs.hold.length, corrupt: dirs.corrupt.length };
 }
 
 /** A loopback port nobody listens on (a smarthost that is down). */
