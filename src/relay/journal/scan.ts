@@ -1,8 +1,9 @@
 // Reads the journal back: every message entry that has no done entry after it. Used by the
 // relay at start (to re-queue what was acknowledged but not yet delivered) and, read-only, by
 // `omr queue` to show messages that live only in the journal.
-import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { listNumbered } from '../segments.js';
 import type { QueueRecord } from '../types.js';
 import { decodeHeader, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentName, segmentSeq } from './format.js';
 
@@ -29,13 +30,7 @@ export interface JournalScan {
 }
 
 export function listSegments(dir: string): number[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.map(segmentSeq).filter((s): s is number => s !== undefined).sort((a, b) => a - b);
+  return listNumbered(dir, segmentSeq);
 }
 
 /**

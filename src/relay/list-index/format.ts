@@ -14,8 +14,8 @@
 //   D<id>\t<due>\n   the next attempt (mtime) of a deferred record was set
 // Segments are read in ascending order. The relay appends to the newest, seals it from time to
 // time, and a compaction writes one snapshot segment in place of the sealed ones.
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { listNumbered } from '../segments.js';
 
 export const INDEX_DIR = 'index';
 /** Present only while the segments are complete and current (written at a clean relay stop). */
@@ -36,13 +36,7 @@ export function segmentSeq(name: string): number | undefined {
 
 /** Segment numbers in `dir`, ascending ([] when there is no index). */
 export function listSegments(dir: string): number[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.map(segmentSeq).filter((s): s is number => s !== undefined).sort((a, b) => a - b);
+  return listNumbered(dir, segmentSeq);
 }
 
 /** Ids are the relay's (alphanumeric); anything else is never indexed (its file is read). */
