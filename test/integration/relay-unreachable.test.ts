@@ -1,22 +1,14 @@
 // A smarthost that cannot be reached holds all sending back (growing waits, one probe at a time)
 // instead of trying every queued message against it; when it comes back, everything is sent.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { memoryLogger } from '../../src/core/logger.js';
+import { deadPort } from '../helpers/ops.js';
 import { relayOptions, sampleMessage, sendRaw, tempSpool, waitFor, withRelay } from '../helpers/relay.js';
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 test('smarthost down: a few probes instead of every message, status says so; back up: all 30 delivered once', async () => {
-  const port = await closedPort();
+  const port = await deadPort();
   const spool = await tempSpool();
   const logger = memoryLogger();
   const received: string[] = [];
