@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
+import { slowSink } from '../helpers/body-sink.js';
 import { BlockPool, type HeldBody } from '../../src/relay/held-body.js';
 import { DotStuffer } from '../../src/relay/upstream/dot-stuff.js';
 import { writeHeldBody } from '../../src/relay/upstream/held-body-writer.js';
-import type { BodySink } from '../../src/relay/upstream/file-body.js';
 
 const KiB = 1024;
 
@@ -78,26 +78,6 @@ test('held body: release waits for lent writes, also failed ones', async () => {
   await new Promise((r) => setImmediate(r));
   assert.equal(pool.inUse, 0);
 });
-
-/** A socket that copies what it was given only a little later (as a kernel send would). */
-function slowSink(): BodySink & { sent(): Promise<Buffer> } {
-  const pending: Promise<Buffer>[] = [];
-  const later = (data: Buffer): Promise<Buffer> => new Promise((r) => setTimeout(() => r(Buffer.from(data)), 3));
-  return {
-    failure: undefined,
-    write(data: string | Buffer) {
-      pending.push(later(Buffer.from(data)));
-      return true;
-    },
-    writeReusable(data: Buffer) {
-      const p = later(data);
-      pending.push(p);
-      return { ok: true, done: p.then(() => undefined) };
-    },
-    drain: () => Promise.resolve(),
-    sent: async () => Buffer.concat(await Promise.all(pending)),
-  };
-}
 
 test('held body: sent dot-stuffed, and its blocks are not refilled while the socket still holds them', async () => {
   const lines: string[] = [];
