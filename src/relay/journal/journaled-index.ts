@@ -1,6 +1,6 @@
 // The scheduler's index of fresh messages waiting in the journal: id -> where the entry is,
 // oldest first. While the smarthost is unreachable every new message waits here, so with 100,000
-// queued a Map of id string -> JournalRef object cost about 150 bytes of JS heap per message
+// queued a Map of id string -> JournalRef object cost about 130 bytes of JS heap per message
 // (plus the old generation V8 grows around it). Here there is no object per message: ids as
 // UTF-8 bytes in one pool, places in typed arrays (outside the JS heap), found through an
 // open-addressing hash table of slot numbers: about 60 bytes per message.

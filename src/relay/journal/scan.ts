@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { listNumbered } from '../segments.js';
 import type { QueueRecord } from '../types.js';
-import { decodeHeader, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentName, segmentSeq } from './format.js';
+import { ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, readHeaderAt, segmentName, segmentSeq, type EntryHeader } from './format.js';
 
 /** Where one journaled message lives. */
 export interface JournalRef {
@@ -54,6 +54,7 @@ function scanLive<T>(dir: string, checkBodies: boolean, make: (record: QueueReco
   const messages = new Map<string, T>();
   const tornSegments: number[] = [];
   const space = { buf: Buffer.alloc(0) }; // one buffer for all segments: no fresh pages per segment
+  const h: EntryHeader = { type: ENTRY_MESSAGE, recordLen: 0, bodyLen: 0, crc: 0 };
   for (const seg of segments) {
     let buf: Buffer;
     try {
@@ -63,9 +64,9 @@ function scanLive<T>(dir: string, checkBodies: boolean, make: (record: QueueReco
     }
     let pos = 0;
     while (pos < buf.length) {
-      const h = decodeHeader(buf.subarray(pos, pos + HEADER_BYTES));
-      const end = pos + HEADER_BYTES + (h ? h.recordLen + h.bodyLen : 0);
-      if (!h || end > buf.length || (checkBodies && !payloadIntact(h, buf.subarray(pos + HEADER_BYTES, end)))) {
+      const ok = readHeaderAt(buf, pos, h);
+      const end = pos + HEADER_BYTES + (ok ? h.recordLen + h.bodyLen : 0);
+      if (!ok || end > buf.length || (checkBodies && !payloadIntact(h, buf.subarray(pos + HEADER_BYTES, end)))) {
         tornSegments.push(seg);
         break;
       }
