@@ -17,6 +17,7 @@ import { BodyFile } from './upstream/file-body.js';
 import type { HeldBody } from './held-body.js';
 import { Journal } from './journal/journal.js';
 import type { JournalRef } from './journal/scan.js';
+import { JournaledIndex } from './journal/journaled-index.js';
 import { spoolFromJournal, spooledIds } from './journal/spool-move.js';
 import { deliveryOutcome, type RelayOps } from '../ops/index.js';
 
@@ -34,8 +35,8 @@ export interface UpstreamStatus {
 
 export class Scheduler {
   private readonly incoming = new Set<string>();
-  /** Fresh messages waiting in the journal (not in incoming/), oldest first. */
-  private readonly journaled = new Map<string, JournalRef>();
+  /** Fresh messages waiting in the journal (not in incoming/), oldest first (compact: no object per message). */
+  private readonly journaled = new JournaledIndex();
   /** Journal location of messages in the active set that came from the journal. */
   private readonly refs = new Map<string, JournalRef>();
   private takeJournalFirst = true;

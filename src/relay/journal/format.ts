@@ -46,6 +46,40 @@ export function decodeHeader(buf: Buffer): EntryHeader | undefined {
   return { type, recordLen: buf.readUInt32BE(8), bodyLen: buf.readUInt32BE(12), crc: buf.readUInt32BE(16) };
 }
 
+/**
+ * The same check and fields as decodeHeader for the header at `buf[pos..pos+24)`, written into
+ * `out`: no view, no object and no native call per entry (a scan of 100,000 entries spent
+ * about 0.15 s in subarray, readUInt32BE and crc32 calls). False when it is not a valid header.
+ */
+export function readHeaderAt(buf: Uint8Array, pos: number, out: EntryHeader): boolean {
+  if (pos + HEADER_BYTES > buf.length || u32(buf, pos) !== MAGIC) return false;
+  let c = 0xffffffff;
+  for (let i = pos; i < pos + 20; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  if (((c ^ 0xffffffff) >>> 0) !== u32(buf, pos + 20)) return false;
+  const type = buf[pos + 4]!;
+  if (type !== ENTRY_MESSAGE && type !== ENTRY_DONE) return false;
+  out.type = type;
+  out.recordLen = u32(buf, pos + 8);
+  out.bodyLen = u32(buf, pos + 12);
+  out.crc = u32(buf, pos + 16);
+  return true;
+}
+
+function u32(b: Uint8Array, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+}
+
+/** CRC-32 (zlib's polynomial) by table, for the 20 header bytes. */
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
 export function payloadIntact(h: EntryHeader, payload: Buffer): boolean {
   return payload.length === h.recordLen + h.bodyLen && crc32(payload) === h.crc;
 }

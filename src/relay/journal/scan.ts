@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { listNumbered } from '../segments.js';
 import type { QueueRecord } from '../types.js';
-import { decodeHeader, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentName, segmentSeq } from './format.js';
+import { ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, readHeaderAt, segmentName, segmentSeq, type EntryHeader } from './format.js';
 
 /** Where one journaled message lives. */
 export interface JournalRef {
@@ -40,10 +40,21 @@ export function listSegments(dir: string): number[] {
  * lying inside the file and the record parsing; the relay always checks everything.
  */
 export function scanJournal(dir: string, { checkBodies = true } = {}): JournalScan {
+  const { segments, live, tornSegments } = scanLive(dir, checkBodies, (record, seg, offset, recordLen, bodyLen): JournalMessage => ({ seg, offset, recordLen, bodyLen, record }));
+  return { segments, live: [...live.values()], tornSegments };
+}
+
+/**
+ * The journal's live messages as `make` turns each record into what the caller keeps (id ->
+ * value, oldest first). Converting while scanning lets a viewer of 100,000 messages keep only
+ * its own small form instead of every parsed record at once.
+ */
+function scanLive<T>(dir: string, checkBodies: boolean, make: (record: QueueRecord, seg: number, offset: number, recordLen: number, bodyLen: number) => T): { segments: number[]; live: Map<string, T>; tornSegments: number[] } {
   const segments = listSegments(dir);
-  const messages = new Map<string, JournalMessage>();
+  const messages = new Map<string, T>();
   const tornSegments: number[] = [];
   const space = { buf: Buffer.alloc(0) }; // one buffer for all segments: no fresh pages per segment
+  const h: EntryHeader = { type: ENTRY_MESSAGE, recordLen: 0, bodyLen: 0, crc: 0 };
   for (const seg of segments) {
     let buf: Buffer;
     try {
@@ -53,23 +64,23 @@ export function scanJournal(dir: string, { checkBodies = true } = {}): JournalSc
     }
     let pos = 0;
     while (pos < buf.length) {
-      const h = decodeHeader(buf.subarray(pos, pos + HEADER_BYTES));
-      const end = pos + HEADER_BYTES + (h ? h.recordLen + h.bodyLen : 0);
-      if (!h || end > buf.length || (checkBodies && !payloadIntact(h, buf.subarray(pos + HEADER_BYTES, end)))) {
+      const ok = readHeaderAt(buf, pos, h);
+      const end = pos + HEADER_BYTES + (ok ? h.recordLen + h.bodyLen : 0);
+      if (!ok || end > buf.length || (checkBodies && !payloadIntact(h, buf.subarray(pos + HEADER_BYTES, end)))) {
         tornSegments.push(seg);
         break;
       }
-      const rec = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + h.recordLen);
+      const recStart = pos + HEADER_BYTES;
       if (h.type === ENTRY_MESSAGE) {
-        const record = parseRecord(rec);
-        if (record) messages.set(record.id, { seg, offset: pos, recordLen: h.recordLen, bodyLen: h.bodyLen, record });
+        const record = parseRecord(buf, recStart, recStart + h.recordLen);
+        if (record) messages.set(record.id, make(record, seg, pos, h.recordLen, h.bodyLen));
       } else {
-        messages.delete(rec.toString('latin1'));
+        messages.delete(buf.toString('latin1', recStart, recStart + h.recordLen));
       }
       pos = end;
     }
   }
-  return { segments, live: [...messages.values()], tornSegments };
+  return { segments, live: messages, tornSegments };
 }
 
 /** The whole segment, read into `space.buf` (grown when it does not fit). */
@@ -91,9 +102,9 @@ function readSegment(path: string, space: { buf: Buffer }): Buffer {
   }
 }
 
-function parseRecord(buf: Buffer): QueueRecord | undefined {
+function parseRecord(buf: Buffer, start: number, end: number): QueueRecord | undefined {
   try {
-    const r = JSON.parse(buf.toString('utf8')) as QueueRecord;
+    const r = JSON.parse(buf.toString('utf8', start, end)) as QueueRecord;
     return r.v === 1 && typeof r.id === 'string' && Array.isArray(r.recipients) ? r : undefined;
   } catch {
     return undefined;
@@ -106,6 +117,11 @@ function parseRecord(buf: Buffer): QueueRecord | undefined {
  */
 export function journaledOnly(journalDir: string, spooled: (id: string) => boolean): JournalMessage[] {
   return scanJournal(journalDir, { checkBodies: false }).live.filter((m) => !spooled(m.record.id));
+}
+
+/** Read-only, like journaledOnly, but each live record is turned into `view` as it is read. */
+export function journaledViews<T>(journalDir: string, view: (record: QueueRecord) => T): T[] {
+  return [...scanLive(journalDir, false, view).live.values()];
 }
 
 /** The body of a journaled message (its first `limit` bytes), read from its segment. */
