@@ -8,7 +8,7 @@ import type { UpstreamFailure } from './classify.js';
 import type { RelayOptions } from './types.js';
 import { toUpstreamError } from './upstream/errors.js';
 import { openSession, type Session } from './upstream/session.js';
-import type { Body } from './upstream/transaction.js';
+import type { BodyFile } from './upstream/file-body.js';
 import { transact, TransactionError } from './upstream/transaction.js';
 
 export interface SendResult {
@@ -37,7 +37,7 @@ export class Lane {
    * whole body in memory; `size` (bytes, when known) goes into SIZE=; `crlf`: the body is known
    * to be CRLF text. Never throws: failures are in the result.
    */
-  async send(from: string, to: string[], body: Body, { size, crlf }: { size?: number; crlf?: boolean } = {}): Promise<SendResult> {
+  async send(from: string, to: string[], body: Readable | Buffer | BodyFile, { size, crlf }: { size?: number; crlf?: boolean } = {}): Promise<SendResult> {
     this.busy = true;
     clearTimeout(this.idleTimer);
     try {

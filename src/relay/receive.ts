@@ -9,7 +9,6 @@ import type { Spool } from './spool.js';
 import type { RelayHooks, RelayOptions } from './types.js';
 import { refusalReason, type RelayOps } from '../ops/index.js';
 import { useFastDataScan } from './data-scan.js';
-import type { BlockPool } from './held-body.js';
 
 export interface ReceiverDeps {
   opts: RelayOptions;
@@ -24,8 +23,6 @@ export interface ReceiverDeps {
   ops?: RelayOps;
   /** Shared, replaceable allowlist (SIGHUP reload). */
   policyRef?: { current: ClientPolicy };
-  /** Memory for big bodies until their first attempt (none: always read back from disk). */
-  bodies?: BlockPool;
 }
 
 interface SessionStats {
@@ -141,7 +138,7 @@ async function handleData(deps: ReceiverDeps, stream: SMTPServerDataStream, sess
       helo: session.hostNameAppearsAs,
       esmtp: session.transmissionType !== 'SMTP',
       tap,
-    }, deps.hooks, deps.bodies);
+    }, deps.hooks);
   } catch (e) {
     if (st) st.rejected++;
     const err = e instanceof SpoolWriteError ? e : new SpoolWriteError(e);
@@ -164,7 +161,6 @@ async function handleData(deps: ReceiverDeps, stream: SMTPServerDataStream, sess
   const first = tap && ops?.onStored({ id: rec.id, client: rec.client, sender, recipients, size: rec.size }, tap.finish());
   if (first) {
     // A resend of a message already queued: acknowledged, never delivered twice.
-    result.msg.held?.release();
     const ref = result.msg.journal;
     if (ref) spool.journal?.markDone(rec.id, ref);
     else if (!(await spool.remove(rec.id, 'incoming'))) logger.warn('duplicate already picked up for delivery', { id: rec.id, first });

@@ -7,7 +7,6 @@ import { formatHostPort, type HostPort } from '../core/parse.js';
 import { removePid, runningPid, writePid } from './control.js';
 import { ClientPolicy, SessionCounter } from './policy.js';
 import { createReceiver } from './receive.js';
-import { BlockPool } from './held-body.js';
 import { Scheduler } from './scheduler.js';
 import { RelayListIndex } from './list-index/writer.js';
 import { Spool } from './spool.js';
@@ -18,8 +17,6 @@ export interface RunningRelay {
   addresses: HostPort[];
   spool: Spool;
   scheduler: Scheduler;
-  /** Memory holding big bodies until their first attempt. */
-  bodies: BlockPool;
   /** Client accounting, limits, quota, dedupe, status socket and metrics (src/ops). */
   ops: RelayOps;
   /** SIGHUP: new allowlist, client limits, quotas and dedupe window; sessions stay up. */
@@ -70,7 +67,6 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
     throw e;
   }
   const scheduler = new Scheduler(opts, spool, logger, hooks, ops);
-  const bodies = new BlockPool(opts.heldBodyBytes);
   ops.attachUpstream(() => {
     const s = scheduler.status();
     return { state: s.state, reason: s.reason, until: s.until, inUse: s.inFlight, connections: s.lanes, journaled: scheduler.journalStatus() };
@@ -82,7 +78,7 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
   const addresses: HostPort[] = [];
   try {
     for (const l of opts.listen) {
-      const server = createReceiver({ opts, spool, logger, sessions, hooks, ops, policyRef, bodies, onQueued: (m) => scheduler.enqueue(m.record.id, m) });
+      const server = createReceiver({ opts, spool, logger, sessions, hooks, ops, policyRef, onQueued: (m) => scheduler.enqueue(m.record.id, m) });
       await listen(server, l);
       servers.push(server);
       const a = server.server.address() as AddressInfo;
@@ -104,7 +100,6 @@ export async function startRelay(opts: RelayOptions, logger: Logger, hooks: Rela
     addresses,
     spool,
     scheduler,
-    bodies,
     ops,
     reload(next) {
       policyRef.current = new ClientPolicy(next.allow, next.allowPublicClients);

@@ -14,7 +14,6 @@ import type { Spool } from './spool.js';
 import type { QueueRecord, QueueState, RelayHooks, RelayOptions } from './types.js';
 import { WarmCache, type WarmEntry } from './warm.js';
 import { BodyFile } from './upstream/file-body.js';
-import type { HeldBody } from './held-body.js';
 import { Journal } from './journal/journal.js';
 import type { JournalRef } from './journal/scan.js';
 import { JournaledIndex } from './journal/journaled-index.js';
@@ -46,8 +45,6 @@ export class Scheduler {
   /** Fresh messages from the receiver (bounded), and the small bodies of ready ones. */
   private readonly warm = new WarmCache();
   private readonly readyBodies = new Map<string, Buffer>();
-  /** Big bodies of ready messages still in memory from their receipt (first attempt only). */
-  private readonly heldBodies = new Map<string, HeldBody>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pendingOps = new Map<string, 'hold' | 'delete'>();
   private readonly lanes: LanePool;
@@ -96,7 +93,7 @@ export class Scheduler {
 
   /** A freshly committed message from the receiver (with its record and small body, if known). */
   enqueue(id: string, fresh?: WarmEntry & { journal?: JournalRef }): void {
-    if (this.stopping) return fresh?.held?.release();
+    if (this.stopping) return;
     if (fresh?.journal) this.journaled.set(id, fresh.journal);
     else this.incoming.add(id);
     if (fresh) this.warm.add(fresh);
@@ -232,7 +229,6 @@ export class Scheduler {
       if (w) {
         this.ready.push(w.record);
         if (w.body) this.readyBodies.set(id, w.body);
-        if (w.held) this.heldBodies.set(id, w.held);
         continue;
       }
       try {
@@ -300,15 +296,6 @@ export class Scheduler {
     const open = rec.recipients.filter(isOpen);
     const mem = this.readyBodies.get(rec.id);
     this.readyBodies.delete(rec.id);
-    const held = this.takeHeld(rec.id);
-    try {
-      await this.attempt(lane, rec, open, mem, held);
-    } finally {
-      held?.release();
-    }
-  }
-
-  private async attempt(lane: Lane, rec: QueueRecord, open: QueueRecord['recipients'], mem?: Buffer, held?: HeldBody): Promise<void> {
     if (open.length === 0) {
       this.ops?.cancelDelivery();
       lane.busy = false;
@@ -316,14 +303,13 @@ export class Scheduler {
       else await this.spool.remove(rec.id, 'active');
       return;
     }
-    if (!mem && !held && !(await this.spool.hasBody(rec.id))) {
+    if (!mem && !(await this.spool.hasBody(rec.id))) {
       lane.busy = false;
       this.logger.error('queue file without a body moved to corrupt', { id: rec.id });
       return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
-    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? held ?? new BodyFile(this.spool.bodyPath(rec.id), rec.size), { size: rec.size, crlf: rec.crlf });
-    held?.release(); // the attempt is over: its blocks can take the next message
+    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? new BodyFile(this.spool.bodyPath(rec.id), rec.size), { size: rec.size, crlf: rec.crlf });
     const applied = applyResult(rec, res, this.opts);
     this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {
@@ -395,18 +381,10 @@ export class Scheduler {
     void this.requeueReady().catch((e) => this.logger.error('scheduler error', { error: e }));
   }
 
-  /** A ready message's held body, now the caller's to release. */
-  private takeHeld(id: string): HeldBody | undefined {
-    const held = this.heldBodies.get(id);
-    this.heldBodies.delete(id);
-    return held;
-  }
-
   /** Gives messages picked for sending back to the queue while sending waits (not "active"). */
   private async requeueReady(): Promise<void> {
     for (const rec of this.ready.splice(0)) {
       this.readyBodies.delete(rec.id);
-      this.takeHeld(rec.id)?.release();
       const ref = this.refs.get(rec.id);
       if (ref) {
         this.refs.delete(rec.id);
@@ -431,7 +409,6 @@ export class Scheduler {
   /** While paused, loaded-but-unsent messages go back to deferred/ (due when the pause ends). */
   private async parkReady(due: number): Promise<void> {
     for (const rec of this.ready.splice(0)) {
-      this.takeHeld(rec.id)?.release();
       if (this.refs.has(rec.id)) {
         const body = this.readyBodies.get(rec.id)!;
         this.readyBodies.delete(rec.id);
@@ -523,7 +500,6 @@ export class Scheduler {
     const i = this.ready.findIndex((r) => r.id === id);
     if (i === -1) return;
     const [rec] = this.ready.splice(i, 1);
-    this.takeHeld(id)?.release();
     if (this.refs.has(id)) {
       const body = this.readyBodies.get(id)!;
       this.readyBodies.delete(id);

@@ -7,7 +7,6 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DataGuard, violationReply } from './guard.js';
-import type { BlockPool, HeldBody } from './held-body.js';
 import { noteStreamed } from './memory.js';
 import type { JournalRef } from './journal/scan.js';
 import type { Spool } from './spool.js';
@@ -34,8 +33,6 @@ export interface StoredMessage {
   body?: Buffer;
   /** Where the message is in the journal (absent: it has its own spool files). */
   journal?: JournalRef;
-  /** A copy of a body file's bytes for the first delivery attempt (the new owner releases it). */
-  held?: HeldBody;
 }
 
 export type StoreResult =
@@ -61,8 +58,7 @@ export function receivedHeader(id: string, meta: MessageMeta, hostname: string, 
   return `Received: from ${helo} ([${addr}])\r\n\tby ${hostname} (omr-relay) with ${meta.esmtp ? 'ESMTP' : 'SMTP'} id ${id}${forClause};\r\n\t${date}\r\n`;
 }
 
-/** bodies: where a body that goes to its own file is also kept for its first attempt, if it fits. */
-export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Readable & { sizeExceeded?: boolean }, meta: MessageMeta, hooks?: RelayHooks, bodies?: BlockPool): Promise<StoreResult> {
+export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Readable & { sizeExceeded?: boolean }, meta: MessageMeta, hooks?: RelayHooks): Promise<StoreResult> {
   const id = spool.newId();
   const guard = new DataGuard(opts.maxLineLength, opts.maxHeaderSize);
   const header = Buffer.from(receivedHeader(id, meta, opts.hostname), 'latin1');
@@ -74,13 +70,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   let held: Buffer[] | undefined = journal ? [header] : undefined;
   let heldBytes = header.length;
   const file = new BodyFile(spool.bodyPath(id));
-  let kept: HeldBody | undefined;
-  const startFile = (initial: Buffer[]): void => {
-    file.start(initial);
-    kept = bodies?.hold();
-    for (const b of initial) if (kept && !kept.append(b)) kept = undefined;
-  };
-  if (!held) startFile([header]);
+  if (!held) file.start([header]);
   // Always drain the client's data so the session stays in step, even after a failure.
   await forEachChunk(stream, (chunk) => {
     noteStreamed(chunk.length);
@@ -90,11 +80,10 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
     if (held) {
       held.push(chunk);
       if ((heldBytes += chunk.length) <= JOURNAL_MAX) return;
-      startFile(held);
+      file.start(held);
       held = undefined;
       return;
     }
-    if (kept && !kept.append(chunk)) kept = undefined;
     return file.add(chunk);
   });
   guard.finish();
@@ -133,13 +122,10 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       return { ok: true, msg: { record, body: held.length === 1 ? held[0] : Buffer.concat(held, heldBytes), journal: ref } };
     }
     await commitFile(spool, file, record);
-    const msg: StoredMessage = { record, held: kept };
-    kept = undefined; // now the caller's
-    return { ok: true, msg };
+    return { ok: true, msg: { record } };
   } catch (e) {
     throw e instanceof SpoolWriteError ? e : new SpoolWriteError(e);
   } finally {
-    kept?.release();
     await file.discardUnlessCommitted();
   }
 }

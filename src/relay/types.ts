@@ -38,8 +38,6 @@ export interface RelayOptions {
   maxActive: number;
   /** Deferred messages indexed in memory (default DEFERRED_IN_MEMORY); tests set it small. */
   deferredInMemory?: number;
-  /** Memory for keeping big bodies until their first attempt (default 32 MiB; 0 = read them back from disk). */
-  heldBodyBytes?: number;
   /** How long the queue stays paused after an AUTH failure before one probe (ms). */
   authPauseMs: number;
   /** Upstream socket timeouts (ms). */

@@ -5,15 +5,12 @@
 // active set): entries that wait long get promoted to V8's old space, and 1,000 entries raised the
 // relay's peak RSS in the 10k burst from ~125 to ~160 MiB.
 import { Readable } from 'node:stream';
-import type { HeldBody } from './held-body.js';
 import type { QueueRecord } from './types.js';
 
 export interface WarmEntry {
   record: QueueRecord;
   /** The exact body bytes on disk, for small messages only. */
   body?: Buffer;
-  /** A big body's bytes for its first attempt (bounded by its own pool, not by maxBytes). */
-  held?: HeldBody;
 }
 
 export class WarmCache {
@@ -24,7 +21,7 @@ export class WarmCache {
 
   add(e: WarmEntry): void {
     const size = e.body?.length ?? 0;
-    if (this.entries.size >= this.maxEntries || this.bytes + size > this.maxBytes) return e.held?.release();
+    if (this.entries.size >= this.maxEntries || this.bytes + size > this.maxBytes) return;
     this.entries.set(e.record.id, e);
     this.bytes += size;
   }
@@ -32,9 +29,7 @@ export class WarmCache {
   /** Removes and returns the entry (the caller now owns the message). */
   take(id: string): WarmEntry | undefined {
     const e = this.entries.get(id);
-    if (!e) return undefined;
-    this.entries.delete(id);
-    this.bytes -= e.body?.length ?? 0;
+    if (e) this.drop(id);
     return e;
   }
 
@@ -43,7 +38,6 @@ export class WarmCache {
     if (!e) return;
     this.entries.delete(id);
     this.bytes -= e.body?.length ?? 0;
-    e.held?.release();
   }
 
   /** Keeps only entries whose id `keep` approves (after a rescan). */

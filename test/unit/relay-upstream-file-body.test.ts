@@ -6,9 +6,28 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { slowSink } from '../helpers/body-sink.js';
 import { DotStuffer } from '../../src/relay/upstream/dot-stuff.js';
-import { BodyFile, writeBodyFile } from '../../src/relay/upstream/file-body.js';
+import { BodyFile, writeBodyFile, type BodySink } from '../../src/relay/upstream/file-body.js';
+
+/** Records what a socket would send, "sending" each buffer a little later than write(). */
+function slowSink(): BodySink & { sent(): Promise<Buffer> } {
+  const pending: Promise<Buffer>[] = [];
+  const later = (data: Buffer): Promise<Buffer> => new Promise((r) => setTimeout(() => r(Buffer.from(data)), 3));
+  return {
+    failure: undefined,
+    write(data: string | Buffer) {
+      pending.push(later(Buffer.from(data)));
+      return true;
+    },
+    writeReusable(data: Buffer) {
+      const p = later(data);
+      pending.push(p);
+      return { ok: true, done: p.then(() => undefined) };
+    },
+    drain: () => Promise.resolve(),
+    sent: async () => Buffer.concat(await Promise.all(pending)),
+  };
+}
 
 test('body file: every buffer is refilled only after the socket sent it (two buffers, one buffer, size understated)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'omr-filebody-'));

@@ -10,11 +10,6 @@ import type { SendResult } from '../deliver.js';
 import type { Connection } from './connection.js';
 import { DotStuffer, stuffAll } from './dot-stuff.js';
 import { BodyFile, writeBodyFile } from './file-body.js';
-import { HeldBody } from '../held-body.js';
-import { writeHeldBody } from './held-body-writer.js';
-
-/** A message body: in memory, a stream, a queued body file, or a big body held since its receipt. */
-export type Body = Buffer | Readable | BodyFile | HeldBody;
 import { replyError, replyString, UpstreamError } from './errors.js';
 import type { Session } from './session.js';
 
@@ -96,7 +91,7 @@ function first421(e: EnvelopeReplies): UpstreamError | undefined {
 }
 
 /** Sends one message; see the file comment for what throws and what returns. */
-export async function transact(s: Session, env: Envelope, body: Body): Promise<SendResult> {
+export async function transact(s: Session, env: Envelope, body: Buffer | Readable | BodyFile): Promise<SendResult> {
   if (s.caps.size > 0 && env.size !== undefined && env.size > s.caps.size) {
     return { accepted: [], rejected: [], error: { code: 'EMESSAGE', command: 'MAIL FROM', message: `message of ${env.size} bytes is larger than the smarthost's SIZE limit of ${s.caps.size}` } };
   }
@@ -143,7 +138,7 @@ async function endEmptyData(c: Connection): Promise<void> {
 }
 
 /** Streams the body dot-stuffed, respecting socket backpressure; never holds it whole. */
-async function writeBody(c: Connection, body: Body, crlf = false): Promise<void> {
+async function writeBody(c: Connection, body: Buffer | Readable | BodyFile, crlf = false): Promise<void> {
   if (Buffer.isBuffer(body)) {
     if (!c.write(stuffAll(body, crlf))) await c.drain();
     return;
@@ -151,11 +146,6 @@ async function writeBody(c: Connection, body: Body, crlf = false): Promise<void>
   const s = new DotStuffer(crlf);
   if (body instanceof BodyFile) {
     await writeBodyFile(c, body, s);
-    c.write(s.end());
-    return;
-  }
-  if (body instanceof HeldBody) {
-    await writeHeldBody(c, body, s);
     c.write(s.end());
     return;
   }
