@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { decodeHeader, encodeEntry, ENTRY_DONE, ENTRY_MESSAGE, HEADER_BYTES, readHeaderAt, type EntryHeader } from '../../src/relay/journal/format.js';
+import { encodeEntry, ENTRY_DONE, ENTRY_MESSAGE, HEADER_BYTES, readHeaderAt, type EntryHeader } from '../../src/relay/journal/format.js';
+import { decodeHeader } from '../helpers/journal-header.js';
 
 /** readHeaderAt at `pos` of a larger buffer, as the scanner calls it. */
 function readAt(buf: Buffer, pos: number): EntryHeader | undefined {

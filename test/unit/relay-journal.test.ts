@@ -3,7 +3,8 @@ import { mkdtemp, readdir, rm, truncate, appendFile, stat } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeHeader, encodeEntry, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentName } from '../../src/relay/journal/format.js';
+import { encodeEntry, ENTRY_MESSAGE, HEADER_BYTES, payloadIntact, segmentName } from '../../src/relay/journal/format.js';
+import { decodeHeader } from '../helpers/journal-header.js';
 import { Journal } from '../../src/relay/journal/journal.js';
 import { scanJournal } from '../../src/relay/journal/scan.js';
 import { drainJournal } from '../../src/relay/journal/spool-move.js';
