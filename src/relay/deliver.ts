@@ -35,9 +35,9 @@ export class Lane {
   /**
    * Sends one message. `body` is a stream (consumed and destroyed), a queued body file or the
    * whole body in memory; `size` (bytes, when known) goes into SIZE=; `crlf`: the body is known
-   * to be CRLF text. Never throws: failures are in the result.
+   * to be CRLF text, `dotLines` false: with no line starting with '.'. Never throws: failures are in the result.
    */
-  async send(from: string, to: string[], body: Readable | Buffer | BodyFile, { size, crlf }: { size?: number; crlf?: boolean } = {}): Promise<SendResult> {
+  async send(from: string, to: string[], body: Readable | Buffer | BodyFile, { size, crlf, dotLines }: { size?: number; crlf?: boolean; dotLines?: boolean } = {}): Promise<SendResult> {
     this.busy = true;
     clearTimeout(this.idleTimer);
     try {
@@ -45,7 +45,7 @@ export class Lane {
         const reused = this.session !== undefined;
         try {
           this.session ??= await this.open();
-          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined), crlf }, body);
+          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined), crlf, dotLines }, body);
         } catch (e) {
           const err = toUpstreamError(e);
           this.drop();

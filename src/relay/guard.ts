@@ -11,11 +11,17 @@ export type Violation =
   | { kind: 'header-too-large'; offset: number; limit: number };
 
 const LF = 0x0a;
+const DOT = 0x2e;
 
 export class DataGuard {
   violation?: Violation;
   /** Bytes seen (the message size as received, before our Received header). */
   bytes = 0;
+  /**
+   * Some line starts with '.'. When none does, delivery can send the stored body as it is
+   * (no dot to double), without searching it again.
+   */
+  dotLines = false;
   private pendingCR = false;
   private lineLen = 0;
   private inHeader = true;
@@ -49,7 +55,8 @@ export class DataGuard {
       this.pendingCR = false;
       this.endLine(base);
       pos = 1;
-    }
+      if (len > 1 && text.charCodeAt(1) === DOT) this.dotLines = true;
+    } else if (this.lineLen === 0 && text.charCodeAt(0) === DOT) this.dotLines = true; // the chunk starts a line
     while (pos < len && !this.violation) {
       const cr = text.indexOf('\r', pos);
       const lf = text.indexOf('\n', pos);
@@ -64,6 +71,7 @@ export class DataGuard {
       if (text.charCodeAt(cr + 1) !== LF) return this.fail({ kind: 'bare-cr', offset: base + cr });
       this.endLine(base + cr + 1);
       pos = cr + 2;
+      if (pos < len && text.charCodeAt(pos) === DOT) this.dotLines = true;
     }
   }
 

@@ -309,7 +309,7 @@ export class Scheduler {
       return this.spool.quarantine(rec.id, 'active');
     }
     const started = Date.now();
-    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? new BodyFile(this.spool.bodyPath(rec.id), rec.size), { size: rec.size, crlf: rec.crlf });
+    const res = await lane.send(rec.sender, open.map((r) => r.address), mem ?? new BodyFile(this.spool.bodyPath(rec.id), rec.size), { size: rec.size, crlf: rec.crlf, dotLines: rec.dotLines });
     const applied = applyResult(rec, res, this.opts);
     this.ops?.afterDelivery({ id: rec.id, client: rec.client, recipients: open.length, outcome: deliveryOutcome(applied.step, applied.rule), reply: applied.reply, accepted: res.accepted.length });
     const fields = {

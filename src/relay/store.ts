@@ -111,6 +111,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       helo: meta.helo,
       bodyHash: hash ? hash.digest('hex') : meta.tap!.finish!().bodyHash,
       crlf: true,
+      dotLines: guard.dotLines,
     };
     const verdict = await hooks?.beforeCommit?.(record);
     if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };

@@ -114,6 +114,11 @@ export interface QueueRecord {
    * only has to double leading dots. Absent on DSNs and older records: fully re-encoded.
    */
   crlf?: boolean;
+  /**
+   * With crlf: whether some line starts with '.' (the guard looks at every line start). false
+   * lets delivery send the stored body without searching it for dots to double.
+   */
+  dotLines?: boolean;
 }
 
 export interface SmtpReply {

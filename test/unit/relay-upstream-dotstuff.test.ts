@@ -3,6 +3,7 @@
 // to CRLF, as nodemailer did) is compared with DotStuffer on random bodies and random cuts.
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { DataGuard } from '../../src/relay/guard.js';
 import { DotStuffer, stuffAll } from '../../src/relay/upstream/dot-stuff.js';
 
 function reference(body: Buffer): Buffer {
@@ -20,8 +21,8 @@ function reference(body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(out), Buffer.from(tail)]);
 }
 
-function chunked(body: Buffer, cuts: number[], crlf = false): Buffer {
-  const s = new DotStuffer(crlf);
+function chunked(body: Buffer, cuts: number[], crlf = false, dotLines = true): Buffer {
+  const s = new DotStuffer(crlf, dotLines);
   const parts: Buffer[] = [];
   let at = 0;
   for (const c of [...cuts, body.length]) {
@@ -84,7 +85,37 @@ test('crlf mode (a body the receive guard checked): same output as the reference
   }
 });
 
+test('the receive guard\'s dotLines verdict, taken in other random cuts, makes sending the body as it is safe', () => {
+  let seed = 4242;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const pieces = ['a', '.', '\r\n', '\r\n', '\r\n.', 'text', 'x'.repeat(5)];
+  let withoutDots = 0;
+  for (let round = 0; round < 3000; round++) {
+    const body = Buffer.from(Array.from({ length: rnd(30) }, () => pieces[rnd(pieces.length)]!).join(''), 'latin1');
+    const text = body.toString('latin1');
+    const guard = new DataGuard(1000, 100_000);
+    for (let at = 0; at < body.length; ) {
+      const n = 1 + rnd(7);
+      guard.check(body.subarray(at, at + n));
+      at += n;
+    }
+    assert.ok(guard.finish(), text);
+    assert.equal(guard.dotLines, /(^|\r\n)\./.test(text), `dotLines for ${JSON.stringify(text)}`);
+    if (!guard.dotLines) withoutDots++;
+    const cuts = Array.from({ length: rnd(6) }, () => rnd(body.length + 1)).sort((a, b) => a - b);
+    assert.deepEqual(chunked(body, cuts, true, guard.dotLines), reference(body), `body ${JSON.stringify(text)} cuts ${cuts}`);
+    assert.deepEqual(stuffAll(body, true, guard.dotLines), reference(body), `whole body ${JSON.stringify(text)}`);
+  }
+  assert.ok(withoutDots > 300 && withoutDots < 2700, `both kinds of body occur (${withoutDots} without dots)`);
+});
+
 test('crlf mode passes a body without leading dots through without a copy', () => {
   const b = Buffer.from('Subject: x\r\n\r\nhello.\r\nworld\r\n');
   assert.equal(new DotStuffer(true).push(b), b);
+  const known = new DotStuffer(true, false);
+  assert.equal(known.push(b), b);
+  assert.equal(known.end().toString(), '.\r\n');
+  const open = new DotStuffer(true, false);
+  open.push(Buffer.from('no line end'));
+  assert.equal(open.end().toString(), '\r\n.\r\n');
 });

@@ -20,6 +20,8 @@ export interface Envelope {
   size?: number;
   /** The body is known to be CRLF text (checked when it was received): a cheaper dot-stuffing. */
   crlf?: boolean;
+  /** With crlf, false: no line starts with '.' either, so the body is sent as it is. */
+  dotLines?: boolean;
 }
 
 /** Thrown errors carry whether the body had started: before it, a retry cannot duplicate mail. */
@@ -119,7 +121,7 @@ export async function transact(s: Session, env: Envelope, body: Buffer | Readabl
     return error ? { accepted: [], rejected: [], error: error.toFailure() } : { accepted: [], rejected };
   }
   try {
-    await writeBody(c, body, env.crlf);
+    await writeBody(c, body, env.crlf, env.dotLines !== false);
   } catch (e) {
     throw fatal(e instanceof UpstreamError ? e : new UpstreamError('ESTREAM', `reading the queued body failed: ${(e as Error).message}`, { command: 'DATA' }), true);
   }
@@ -138,12 +140,12 @@ async function endEmptyData(c: Connection): Promise<void> {
 }
 
 /** Streams the body dot-stuffed, respecting socket backpressure; never holds it whole. */
-async function writeBody(c: Connection, body: Buffer | Readable | BodyFile, crlf = false): Promise<void> {
+async function writeBody(c: Connection, body: Buffer | Readable | BodyFile, crlf: boolean | undefined, dotLines: boolean): Promise<void> {
   if (Buffer.isBuffer(body)) {
-    if (!c.write(stuffAll(body, crlf))) await c.drain();
+    if (!c.write(stuffAll(body, crlf, dotLines))) await c.drain();
     return;
   }
-  const s = new DotStuffer(crlf);
+  const s = new DotStuffer(crlf, dotLines);
   if (body instanceof BodyFile) {
     await writeBodyFile(c, body, s);
     c.write(s.end());
