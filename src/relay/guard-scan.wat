@@ -122,31 +122,31 @@
                       (i32.gt_u
                         (i32.add (local.get $lineLen) (i32.sub (i32.wrap_i64 (i64.ctz (local.get $lfm))) (i32.const 1)))
                         (local.get $maxLine)))
+                    ;; line starts: after each LF (about one per block), and the block's first
+                    ;; byte when it starts a line; one byte each
                     (if (i32.eqz (local.get $dot))
                       (then
                         (local.set $dm
-                          (i64.or
-                            (i64.extend_i32_u
-                              (i32.or
-                                (i8x16.bitmask (i8x16.eq (local.get $a) (v128.const i8x16 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46)))
-                                (i32.shl (i8x16.bitmask (i8x16.eq (local.get $b) (v128.const i8x16 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46))) (i32.const 16))))
-                            (i64.shl
-                              (i64.extend_i32_u
-                                (i32.or
-                                  (i8x16.bitmask (i8x16.eq (local.get $c) (v128.const i8x16 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46)))
-                                  (i32.shl (i8x16.bitmask (i8x16.eq (local.get $d) (v128.const i8x16 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46 46))) (i32.const 16))))
-                              (i64.const 32))))
-                        ;; line starts: after each LF, and the block's first byte when it starts a line
-                        (if (i64.ne
-                              (i64.and (local.get $dm)
-                                (i64.or (i64.shl (local.get $lfm) (i64.const 1)) (i64.extend_i32_u (i32.eqz (local.get $lineLen)))))
-                              (i64.const 0))
-                          (then (local.set $dot (i32.const 1))))))
+                          (i64.or (i64.shl (local.get $lfm) (i64.const 1)) (i64.extend_i32_u (i32.eqz (local.get $lineLen)))))
+                        (loop $starts
+                          (if (i64.ne (local.get $dm) (i64.const 0))
+                            (then
+                              (if (i32.eq
+                                    (i32.load8_u offset=64 (i32.add (local.get $pos) (i32.wrap_i64 (i64.ctz (local.get $dm)))))
+                                    (i32.const 46))
+                                (then (local.set $dot (i32.const 1))))
+                              (local.set $dm (i64.and (local.get $dm) (i64.sub (local.get $dm) (i64.const 1))))
+                              (br $starts))))))
                     ;; the bytes after the last LF start the next line
                     (local.set $lineLen (i32.wrap_i64 (i64.clz (local.get $lfm))))))
                 (local.set $pos (i32.add (local.get $pos) (i32.const 64)))
                 (br $fast)))
-            (br_if $done (i32.ge_u (local.get $pos) (local.get $len)))))
+            (br_if $done (i32.ge_u (local.get $pos) (local.get $len)))
+            ;; a line start the blocks left unchecked (after an LF in a block's last byte)
+            (if (i32.eqz (local.get $lineLen))
+              (then
+                (if (i32.eq (i32.load8_u offset=64 (local.get $pos)) (i32.const 46))
+                  (then (local.set $dot (i32.const 1))))))))
         ;; Exact step: the next CR or LF at or after pos (else len).
         (local.set $i (local.get $pos))
         (block $found

@@ -29,10 +29,11 @@ function message(rnd: Rnd, lines: number): Buffer {
   const word = (n: number): string => 'abcdefghij'.repeat(Math.ceil(n / 10) + 1).slice(rnd(10), rnd(10) + n);
   for (let h = rnd(6); h > 0; h--) parts.push(`X-H${h}: ${word(rnd(60))}\r\n`);
   if (rnd(8) !== 0) parts.push('\r\n');
+  const dotted = rnd(2) === 0 ? rnd(lines + 1) : -1; // one line starting with '.', or none: so each dot counts
   for (let l = 0; l < lines; l++) {
     const kind = rnd(20);
-    const len = kind === 0 ? 900 + rnd(300) : kind === 1 ? 60 + rnd(10) : kind < 4 ? rnd(16) : 70 + rnd(20);
-    parts.push((rnd(60) === 0 ? '.' : '') + word(len) + '\r\n');
+    const len = kind === 0 ? 900 + rnd(300) : kind === 1 ? 60 + rnd(10) : kind < 4 ? rnd(16) : kind < 6 ? 62 : 70 + rnd(20);
+    parts.push((l === dotted ? '.' : '') + word(len) + '\r\n');
   }
   const buf = Buffer.from(parts.join(''), 'latin1');
   for (let f = rnd(4) === 0 ? 1 + rnd(2) : 0; f > 0; f--) buf[rnd(buf.length)] = [0x0d, 0x0a, 0x61][rnd(3)]!;
@@ -113,6 +114,31 @@ test('random messages in random chunks: the per-byte reference\'s verdict, bare 
     } else if (bare(want.violation)) faults++;
   }
   assert.ok(clean > 100 && faults > 30, `both clean and faulty inputs occur (${clean} clean, ${faults} bare CR/LF)`);
+});
+
+test('every alignment and every cut: dots at block starts, lines at and over the limit, exactly as the former JS guard', () => {
+  const x = (n: number): string => 'x'.repeat(n);
+  for (let shift = 0; shift < 64; shift++) {
+    const header = `X: ${x(shift)}\r\n\r\n`;
+    const cases: Array<[string, string[], number]> = [
+      [header, [x(62), x(62), '.' + x(61), x(62), x(100), x(30)], 100],
+      [header, [x(62), x(62), x(62), x(100), x(101), x(5)], 100],
+      [header, [x(62), x(62), x(63), '.', x(200)], 100],
+      // a limit below 64: a line inside a 64-byte block can break it
+      ['\r\n', [x(shift % 13), ...Array<string>(shift >> 4).fill(x(12)), x(10), x(15), x(16), x(5)], 15],
+    ];
+    for (const [head, lines, maxLine] of cases) {
+      const input = Buffer.from(`${head}${lines.join('\r\n')}\r\n`, 'latin1');
+      for (let cut = 0; cut < input.length; cut++) {
+        const sizes = cut === 0 ? [input.length] : [cut, input.length - cut];
+        const g = feed(new DataGuard(maxLine, 1000), input, sizes);
+        const want = feed(new JsDataGuard(maxLine, 1000), input, sizes);
+        const what = `shift ${shift} cut ${cut} ${JSON.stringify(lines.map((l) => l.length))}`;
+        assert.deepEqual(g.violation, want.violation, what);
+        assert.equal(g.dotLines, want.dotLines, what);
+      }
+    }
+  }
 });
 
 test('bare CR / LF and limits far into a chunk larger than 64 KiB, at exact offsets', () => {
