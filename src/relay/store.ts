@@ -2,10 +2,10 @@
 // messages are appended to the shared journal (group commit); larger ones stream to a body file
 // in data/ with the envelope record committed into incoming/, so memory use does not depend on
 // message size.
-import { createHash } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { bodyHash } from './body-hash.js';
 import { DataGuard, violationReply } from './guard.js';
 import { noteStreamed } from './memory.js';
 import type { JournalRef } from './journal/scan.js';
@@ -62,8 +62,8 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   const id = spool.newId();
   const guard = new DataGuard(opts.maxLineLength, opts.maxHeaderSize);
   const header = Buffer.from(receivedHeader(id, meta, opts.hostname), 'latin1');
-  // The ops tap hashes the body already: one SHA-256 per message, not two.
-  const hash = meta.tap?.finish ? undefined : createHash('sha256');
+  // The ops tap hashes the body already: one hash per message, not two.
+  const hash = meta.tap?.finish ? undefined : bodyHash();
   const journal = spool.journal;
   // Small messages are gathered in memory and go to the journal in one append; a message that
   // outgrows JOURNAL_MAX (or any message when there is no journal) streams to its own body file.
@@ -109,7 +109,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       nextAttemptAt: now,
       client: meta.client,
       helo: meta.helo,
-      bodyHash: hash ? hash.digest('hex') : meta.tap!.finish!().bodyHash,
+      bodyHash: hash ? hash.digest() : meta.tap!.finish!().bodyHash,
       crlf: true,
       dotLines: guard.dotLines,
     };
