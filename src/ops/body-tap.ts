@@ -1,7 +1,7 @@
-// Watches the client's DATA bytes as they stream to disk: a SHA-256 of the whole body (for
-// duplicate suppression) and the header block (bounded) for Message-ID and Subject. Memory use
+// Watches the client's DATA bytes as they stream to disk: a hash of the whole body (for
+// duplicate suppression; relay/body-hash.ts) and the header block (bounded) for Message-ID and Subject. Memory use
 // does not depend on the message size.
-import { createHash, type Hash } from 'node:crypto';
+import { bodyHash, type BodyHash } from '../relay/body-hash.js';
 
 const MAX_HEADER = 64 * 1024;
 
@@ -13,7 +13,7 @@ export interface TapResult {
 }
 
 export class BodyTap {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: BodyHash = bodyHash();
   private head: Buffer[] = [];
   private headLen = 0;
   private headDone = false;
@@ -39,7 +39,7 @@ export class BodyTap {
   finish(): TapResult {
     if (this.result) return this.result;
     const headers = parseHeaders(Buffer.concat(this.head).toString('latin1'));
-    this.result = { bodyHash: this.hash.digest('hex'), messageId: headers.get('message-id'), subject: headers.get('subject'), bytes: this.bytes };
+    this.result = { bodyHash: this.hash.digest(), messageId: headers.get('message-id'), subject: headers.get('subject'), bytes: this.bytes };
     return this.result;
   }
 }

@@ -107,7 +107,7 @@ export interface QueueRecord {
   helo?: string;
   /** Set on DSNs: never bounce a bounce. */
   isBounce?: boolean;
-  /** sha256 (hex) of the bytes the client sent (without our Received header): for dedupe. */
+  /** XXH64 (16 hex digits, relay/body-hash.ts) of the bytes the client sent (without our Received header): for dedupe. */
   bodyHash?: string;
   /**
    * The receive guard checked the body: every line ends in CRLF (no bare CR or LF), so delivery

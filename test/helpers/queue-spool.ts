@@ -41,7 +41,7 @@ export function fakeRecord(i: number, state: QueueState, t0 = 1_700_000_000_000)
     nextAttemptAt: new Date(t0 + i * 10 + 60_000).toISOString(),
     client: `192.168.1.${i % 200}`,
     helo: 'pc.office.example',
-    bodyHash: 'ab'.repeat(32),
+    bodyHash: 'ab'.repeat(8),
   };
   if (reply) rec.lastReply = reply;
   return rec;

@@ -1,0 +1,54 @@
+// A big body goes to its own file through one pooled 1 MiB block: chunks are copied in and the
+// block is written whenever it fills. Whatever the chunk sizes (bytes, odd sizes, chunks bigger
+// than a block), the file must hold the Received header and exactly the client's bytes.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import test from 'node:test';
+import { BLOCK, spareBlocks } from '../../src/relay/block-pool.js';
+import { Spool } from '../../src/relay/spool.js';
+import { storeMessage } from '../../src/relay/store.js';
+import { relayOptions, tempSpool } from '../helpers/relay.js';
+
+function body(bytes: number, tag: string): Buffer {
+  const lines: string[] = [`Subject: ${tag}`, ''];
+  for (let i = 0, n = 0; n < bytes; i++) n += lines[lines.push(`${tag} ${i} ${'z'.repeat(i % 77)}`) - 1]!.length + 2;
+  return Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
+}
+
+/** The body cut at the given sizes (cycled), as a stream of chunks. */
+function chunks(b: Buffer, sizes: number[]): Readable {
+  const out: Buffer[] = [];
+  for (let at = 0, k = 0; at < b.length; k++) {
+    const n = sizes[k % sizes.length]!;
+    out.push(b.subarray(at, at + n));
+    at += n;
+  }
+  return Readable.from(out);
+}
+
+test('body files: any chunking, chunks larger than a block included, gives the exact bytes; the block goes back to the pool', async () => {
+  const tmp = await tempSpool();
+  try {
+    const spool = new Spool(tmp.dir);
+    await spool.init();
+    const opts = relayOptions(tmp.dir, { port: 1, ca: '' }, { maxMessageSize: 64 * 1024 * 1024 });
+    const cuts = [[65_536], [1, 7, 4093, 65_536], [BLOCK - 1, 3, BLOCK + 17], [3 * BLOCK + 5], [999_983, 48_611]];
+    for (const [k, sizes] of cuts.entries()) {
+      const b = body(3 * BLOCK + 12_345 * k, `cut${k}`);
+      const meta = { sender: 'pc@office.example', recipients: ['a@example.net'], client: '127.0.0.1', helo: 'pc', esmtp: true };
+      const r = await storeMessage(spool, opts, chunks(b, sizes), meta);
+      assert.ok(r.ok, JSON.stringify(r));
+      const file = await readFile(spool.bodyPath(r.msg.record.id));
+      const header = file.subarray(0, file.indexOf('\r\n\tby ') + 2);
+      assert.match(header.toString('latin1'), /^Received: from pc/);
+      const rest = file.subarray(file.indexOf('\r\n', file.indexOf('+0000')) + 2);
+      assert.equal(rest.length, b.length, `cut ${sizes}: size`);
+      assert.ok(rest.equals(b), `cut ${sizes}: bytes`);
+      assert.equal(r.msg.record.size, file.length);
+    }
+    assert.ok(spareBlocks() >= 1, 'the write block went back to the pool');
+  } finally {
+    await tmp.cleanup();
+  }
+});
