@@ -49,18 +49,36 @@ export class SpoolWriteError extends Error {
   }
 }
 
+/** An address that may go into the for clause as it is: printable ASCII, no space or angle bracket. */
+const PLAIN_ADDRESS = /^[!-;=?-~]{1,320}$/;
+
+/**
+ * Our Received header. Everything a client chose is reduced to printable ASCII: the header is
+ * stored as latin1 and delivered without re-encoding (crlf/dotLines), so a character such as
+ * U+010D would otherwise become a CR in it (and U+010A an LF: "\r\n.\r\n" ends DATA).
+ */
 export function receivedHeader(id: string, meta: MessageMeta, hostname: string, now = new Date()): string {
   const helo = (meta.helo ?? 'unknown').replace(/[^\x21-\x7e]|[()]/g, '').slice(0, 255) || 'unknown';
   const addr = meta.client.includes(':') ? `IPv6:${meta.client}` : meta.client;
-  const forClause = meta.recipients.length === 1 ? `\r\n\tfor <${meta.recipients[0]}>` : '';
+  const rcpt = meta.recipients[0];
+  const forClause = meta.recipients.length === 1 && rcpt && PLAIN_ADDRESS.test(rcpt) ? `\r\n\tfor <${rcpt}>` : '';
   const date = now.toUTCString().replace(/GMT$/, '+0000');
   return `Received: from ${helo} ([${addr}])\r\n\tby ${hostname} (omr-relay) with ${meta.esmtp ? 'ESMTP' : 'SMTP'} id ${id}${forClause};\r\n\t${date}\r\n`;
+}
+
+/** Text delivery may send as it is: printable ASCII and TAB, CRLF line ends, no line starting with '.'. */
+export function isPlainHeader(text: string): boolean {
+  return !/[^\t\x20-\x7e\r\n]|\r(?!\n)|(?<!\r)\n|(?:^|\n)\./.test(text);
 }
 
 export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Readable & { sizeExceeded?: boolean }, meta: MessageMeta, hooks?: RelayHooks): Promise<StoreResult> {
   const id = spool.newId();
   const guard = new DataGuard(opts.maxLineLength, opts.maxHeaderSize);
-  const header = Buffer.from(receivedHeader(id, meta, opts.hostname), 'latin1');
+  const headerText = receivedHeader(id, meta, opts.hostname);
+  const header = Buffer.from(headerText, 'latin1');
+  // Delivery sends what the guard vouched for unencoded; the guard only saw the client's bytes,
+  // so our header must be plain too, or the record claims nothing (full re-encoding).
+  const headerPlain = isPlainHeader(headerText);
   // The ops tap hashes the body already: one hash per message, not two.
   const hash = meta.tap?.finish ? undefined : bodyHash();
   const journal = spool.journal;
@@ -71,7 +89,7 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
   const file = new BodyFile(spool.bodyPath(id));
   if (!held) file.start([header]);
   // Always drain the client's data so the session stays in step, even after a failure.
-  await forEachChunk(stream, (chunk) => {
+  const drained = forEachChunk(stream, (chunk) => {
     noteStreamed(chunk.length);
     meta.tap?.update(chunk);
     if (!guard.check(chunk) || file.failed) return;
@@ -84,6 +102,11 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       return started;
     }
     return file.add(chunk);
+  });
+  // A client that goes away mid-DATA leaves no body file (and no open handle) behind.
+  await drained.catch(async (e: unknown) => {
+    await file.discardUnlessCommitted();
+    throw e;
   });
   guard.finish();
   const refuse = (code: number, text: string, reason: string): StoreResult => ({ ok: false, code, text, reason, bytes: guard.bytes });
@@ -109,8 +132,8 @@ export async function storeMessage(spool: Spool, opts: RelayOptions, stream: Rea
       client: meta.client,
       helo: meta.helo,
       bodyHash: hash ? hash.digest() : meta.tap!.finish!().bodyHash,
-      crlf: true,
-      dotLines: guard.dotLines,
+      crlf: headerPlain,
+      dotLines: headerPlain ? guard.dotLines : true,
     };
     const verdict = await hooks?.beforeCommit?.(record);
     if (verdict === 'duplicate') return { ok: true, msg: { record }, duplicate: true };
@@ -150,10 +173,14 @@ async function forEachChunk(stream: Readable, fn: (chunk: Buffer) => Promise<voi
     stream.pause();
     last = wait.finally(() => stream.resume());
   });
-  await done;
-  // The stream can end while the last chunk's work is still running (a block being written):
-  // the caller's final flush and fsync must come after it.
-  await last;
+  try {
+    await done;
+  } finally {
+    // The stream can end (or fail) while the last chunk's work is still running (a block being
+    // written, the rest of a chunk waiting to be copied): the caller's final flush and fsync,
+    // or its giving the block back, must come after it. That work never rejects.
+    await last;
+  }
 }
 
 /**

@@ -84,6 +84,21 @@ test('a clean message over the raw socket is accepted (control for the smuggling
   });
 });
 
+test('a recipient cannot end DATA upstream through our Received header (U+010D/U+010A are CR/LF in latin1)', async () => {
+  await withSetup({}, async (port, { sink }) => {
+    const rcpt = 'x\u010d\u010a.\u010d\u010ay@example.net';
+    const body = ['RSET', 'MAIL FROM:<ceo@bank.example>', 'RCPT TO:<victim@example.net>', 'DATA', 'Subject: smuggled', '', 'pay now', ''].join('\r\n');
+    assert.match(await sendRaw(port, 'pc@office.example', [rcpt], body), /^250 /);
+    await waitFor(() => sink.messages.length >= 1, 10_000, 'the message at the sink');
+    await new Promise((r) => setTimeout(r, 300)); // a smuggled second message would follow at once
+    assert.equal(sink.messages.length, 1, 'exactly one message reached the smarthost');
+    assert.ok(!sink.messages.some((m) => m.from === 'ceo@bank.example'), 'no smuggled transaction');
+    const raw = sink.messages[0]!.raw.toString('latin1');
+    assert.ok(raw.endsWith('pay now\r\n'), 'the whole body arrived as one message');
+    assert.doesNotMatch(raw, /\tfor </, 'the address that is not plain ASCII stays out of the Received header');
+  });
+});
+
 test('limits: recipients (452 beyond), declared SIZE (552), actual size (552), line length (552), header size (552)', async () => {
   await withSetup({ maxRecipients: 3, maxMessageSize: 2000, maxLineLength: 100, maxHeaderSize: 300 }, async (port, { spool }) => {
     const c = await rawClient(port);

@@ -2,8 +2,8 @@
 // block is written whenever it fills. Whatever the chunk sizes (bytes, odd sizes, chunks bigger
 // than a block), the file must hold the Received header and exactly the client's bytes.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { open, readFile, readdir } from 'node:fs/promises';
+import { PassThrough, Readable } from 'node:stream';
 import test from 'node:test';
 import { BLOCK, spareBlocks } from '../../src/relay/block-pool.js';
 import { Spool } from '../../src/relay/spool.js';
@@ -48,6 +48,73 @@ test('body files: any chunking, chunks larger than a block included, gives the e
       assert.equal(r.msg.record.size, file.length);
     }
     assert.ok(spareBlocks() >= 1, 'the write block went back to the pool');
+  } finally {
+    await tmp.cleanup();
+  }
+});
+
+const line = Buffer.from('x'.repeat(78) + '\r\n');
+const meta = { sender: 'pc@office.example', recipients: ['a@example.net'], client: '127.0.0.1', helo: 'pc', esmtp: true };
+
+test('ENOSPC on the second block write: 452, no hang, file removed', async () => {
+  const tmp = await tempSpool();
+  const fh = await open(tmp.dir + '/probe', 'w');
+  const proto = Object.getPrototypeOf(fh) as { write: (...a: unknown[]) => Promise<unknown> };
+  await fh.close();
+  const orig = proto.write;
+  let calls = 0;
+  proto.write = function (this: unknown, ...a: unknown[]) {
+    if (++calls === 2) return Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    return orig.apply(this, a);
+  };
+  try {
+    const spool = new Spool(tmp.dir);
+    await spool.init();
+    const opts = relayOptions(tmp.dir, { port: 1, ca: '' }, { maxMessageSize: 64 * 1024 * 1024 });
+    const parts = Array.from({ length: Math.ceil((5 * BLOCK) / 65_536) }, () => Buffer.concat(Array(819).fill(line)));
+    const t = Date.now();
+    await assert.rejects(storeMessage(spool, opts, Readable.from([Buffer.from('S: x\r\n\r\n'), ...parts]), meta), (e: Error & { responseCode?: number }) => e.responseCode === 452);
+    assert.ok(Date.now() - t < 5000);
+    assert.deepEqual(await readdir(spool.dir('data')), []);
+  } finally {
+    proto.write = orig;
+    await tmp.cleanup();
+  }
+});
+
+test('client disconnect mid-DATA of a big message: the body file is removed and the handle closed', async () => {
+  const tmp = await tempSpool();
+  try {
+    const spool = new Spool(tmp.dir);
+    await spool.init();
+    const opts = relayOptions(tmp.dir, { port: 1, ca: '' }, { maxMessageSize: 64 * 1024 * 1024 });
+    const s = new PassThrough();
+    const p = storeMessage(spool, opts, s, meta);
+    s.write('S: x\r\n\r\n');
+    for (let i = 0; i < 40; i++) s.write(Buffer.concat(Array(819).fill(line)));
+    await new Promise((r) => setTimeout(r, 200));
+    s.destroy(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' }));
+    await assert.rejects(p);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await readdir(spool.dir('data')), [], 'body file of an aborted message left behind');
+  } finally {
+    await tmp.cleanup();
+  }
+});
+
+test('a Received header that is not plain text makes the record claim nothing: delivery re-encodes it fully', async () => {
+  const tmp = await tempSpool();
+  try {
+    const spool = new Spool(tmp.dir);
+    await spool.init();
+    const body = Buffer.from('Subject: x\r\n\r\nno dot lines here\r\n');
+    for (const [hostname, plain] of [['gw.example', true], ['gw\u010d\u010a.evil', false]] as const) {
+      const opts = relayOptions(tmp.dir, { port: 1, ca: '' }, { hostname });
+      const r = await storeMessage(spool, opts, Readable.from([body]), meta);
+      assert.ok(r.ok);
+      assert.equal(r.msg.record.crlf, plain, `${hostname}: crlf`);
+      assert.equal(r.msg.record.dotLines, !plain, `${hostname}: dotLines`);
+    }
   } finally {
     await tmp.cleanup();
   }

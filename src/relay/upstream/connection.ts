@@ -41,7 +41,11 @@ export class Connection {
   private waiter: { resolve(r: SmtpReply[]): void; reject(e: Error): void } | undefined;
   private drainWaiter: { resolve(): void; reject(e: Error): void } | undefined;
   failure: UpstreamError | undefined;
-  /** Settle writeReusable() promises: on the write's completion, or all at once on failure. */
+  /**
+   * Settle writeReusable() promises: on the write's completion, or all at once on failure. Every
+   * caller of fail() closes the socket in the same tick (or it is already closed), so libuv
+   * never reads a released buffer again.
+   */
   private readonly releasers = new Set<() => void>();
   secure = false;
   private handshaking = false;
@@ -147,7 +151,9 @@ export class Connection {
 
   /** Polite close: QUIT and end; the socket is destroyed shortly after in any case. */
   quit(): void {
-    if (this.alive) {
+    // Sends still in flight hold pooled buffers that fail() hands back: only a closed socket
+    // can no longer read them, so a busy connection is closed, not ended politely.
+    if (this.alive && this.releasers.size === 0) {
       this.sock.end('QUIT\r\n');
       setTimeout(() => this.sock.destroy(), 1000).unref();
     } else this.sock.destroy();

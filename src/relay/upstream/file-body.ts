@@ -35,11 +35,15 @@ export async function writeBodyFile(c: BodySink, file: BodyFile, stuffer: DotStu
       return buf.subarray(0, bytesRead);
     };
     let next = readInto(0);
+    let complete = false;
     try {
       for (let k = 0; ; k ^= 1) {
         const chunk = await next;
         if (c.failure) throw c.failure; // do not read the rest of a big file for a dead connection
-        if (chunk.length === 0) return;
+        if (chunk.length === 0) {
+          complete = true;
+          return;
+        }
         const out = stuffer.push(chunk);
         let ok: boolean;
         if (out === chunk) ({ ok, done: inFlight[k] } = c.writeReusable(out));
@@ -53,11 +57,13 @@ export async function writeBodyFile(c: BodySink, file: BodyFile, stuffer: DotStu
         if (!ok) await c.drain();
       }
     } finally {
-      // Back to the pool only when no read fills them and the socket has sent them (a failed
-      // connection settles its sends at once).
-      await next.catch(() => undefined);
-      await Promise.all(inFlight);
-      if (size === BLOCK) bufs.forEach(giveBlock);
+      // Back to the pool only after a complete send, once the socket has sent them (a failed
+      // connection settles its sends at once). After a read error the caller closes the
+      // connection; these buffers are simply left to the garbage collector.
+      if (complete && size === BLOCK) {
+        await Promise.all(inFlight);
+        bufs.forEach(giveBlock);
+      }
     }
   } finally {
     await fh.close();
