@@ -56,3 +56,28 @@ test('bodies with and without lines starting with a dot, small and big, arrive u
     await spool.cleanup();
   }
 });
+
+test('big bodies received and delivered at the same time share the block pool without mixing bytes', async () => {
+  const sink = await startSink({ user: 'office', password: 'S3cret-pw!' });
+  const spool = await tempSpool();
+  const relay = await startRelay(relayOptions(spool.dir, sink), silentLogger);
+  try {
+    const port = relay.addresses[0]!.port;
+    const sent = Array.from({ length: 6 }, (_, i) => message(`parallel-${i}`, 2_500_000 + i * 70_001, i % 2 === 1));
+    // Two waves: the second arrives while the first is still going out.
+    for (const wave of [sent.slice(0, 3), sent.slice(3)]) {
+      const replies = await Promise.all(wave.map((raw) => sendRaw(port, 'pc@office.example', ['a@example.net'], raw)));
+      for (const r of replies) assert.match(r, /^250 /);
+    }
+    await waitFor(() => sink.messages.length === sent.length, 30_000, 'all six delivered');
+    for (const [i, raw] of sent.entries()) {
+      const got = sink.messages.find((m) => m.raw.includes(`Subject: parallel-${i}\r\n`));
+      assert.ok(got, `parallel-${i} delivered`);
+      assert.ok(stripReceived(got.raw).equals(Buffer.from(raw, 'latin1')), `parallel-${i} byte for byte`);
+    }
+  } finally {
+    await relay.stop();
+    await sink.close();
+    await spool.cleanup();
+  }
+});
