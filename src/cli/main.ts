@@ -113,8 +113,7 @@ async function runCommand(spec: CommandSpec, path: string[], cmd: Command, state
     if (state.json) for (const chunk of renderJsonChunks(envelope as Envelope<unknown>)) process.stdout.write(chunk);
     else if (!(opts.quiet && envelope.ok)) {
       const style = makeStyle(color);
-      const lines = mod.render ? mod.render(envelope, style) : renderDefault(envelope as Envelope<unknown>, style);
-      if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+      writeLines(mod.render ? mod.render(envelope, style) : renderDefault(envelope as Envelope<unknown>, style));
     }
     state.code = exitCodeFor(envelope.verdict, ctx.strict);
   } finally {
@@ -122,6 +121,20 @@ async function runCommand(spec: CommandSpec, path: string[], cmd: Command, state
     process.off('SIGTERM', onStop);
     process.off('SIGHUP', onHup);
   }
+}
+
+/** Human output in pieces of about 64 KiB: one write per piece, no single string of it all. */
+function writeLines(lines: Iterable<string>): void {
+  let batch: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    batch.push(line);
+    if ((size += line.length + 1) < 64 * 1024) continue;
+    process.stdout.write(batch.join('\n') + '\n');
+    batch = [];
+    size = 0;
+  }
+  if (batch.length) process.stdout.write(batch.join('\n') + '\n');
 }
 
 /** Runs main and exits once stdout has drained (a bare process.exit could cut piped output). */

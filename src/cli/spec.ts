@@ -72,8 +72,11 @@ export interface CommandContext {
 export interface CommandModule<D = Record<string, unknown>> {
   /** Does the work; returns the result model. Never prints the result, never exits. */
   run(ctx: CommandContext, args: string[], opts: Record<string, unknown>): Promise<CommandResult<D>>;
-  /** Renders the envelope for people; defaults to the generic check list. */
-  render?(env: Envelope<D>, style: RenderStyle): string[];
+  /**
+   * Renders the envelope for people, line by line; defaults to the generic check list. An
+   * iterable (a generator) is written as it is produced, for long outputs.
+   */
+  render?(env: Envelope<D>, style: RenderStyle): Iterable<string>;
 }
 
 /** Colour helpers for renderers; identity functions when colour is off. */

@@ -16,18 +16,20 @@ function stateMark(m: QueueMessage, s: RenderStyle): string {
   return m.state === 'hold' ? s.yellow(word) : m.state === 'deferred' ? s.cyan(word) : word;
 }
 
-export function renderList(messages: QueueMessage[], s: RenderStyle, now = Date.now()): string[] {
-  if (!messages.length) return ['Mail queue is empty.'];
-  const lines = [s.bold(`${'ID'.padEnd(17)} ${'STATE'.padEnd(8)} ${'AGE'.padStart(5)} ${'SIZE'.padStart(8)} TRIES ${'NEXT'.padStart(5)}  SENDER -> RECIPIENTS`)];
+/** Lines as they are consumed: 100,000 messages are written in pieces, never held as 200,000 strings. */
+export function* renderList(messages: QueueMessage[], s: RenderStyle, now = Date.now()): Generator<string> {
+  if (!messages.length) return yield 'Mail queue is empty.';
+  yield s.bold(`${'ID'.padEnd(17)} ${'STATE'.padEnd(8)} ${'AGE'.padStart(5)} ${'SIZE'.padStart(8)} TRIES ${'NEXT'.padStart(5)}  SENDER -> RECIPIENTS`);
+  let bytes = 0;
   for (const m of messages) {
+    bytes += m.size;
     const next = m.state === 'hold' ? '-' : m.nextAttemptAt && Date.parse(m.nextAttemptAt) > now ? age(m.nextAttemptAt, now) : 'now';
     const rcpts = m.recipients.filter((r) => r.status !== 'sent').map((r) => r.address);
-    lines.push(`${m.id.padEnd(17)} ${stateMark(m, s)} ${age(m.createdAt, now).padStart(5)} ${String(m.size).padStart(8)} ${String(m.attempts).padStart(5)} ${next.padStart(5)}  ${m.sender || '<>'} -> ${rcpts.join(', ')}${m.client ? s.dim(`  [${m.client}]`) : ''}`);
-    if (m.lastReply) lines.push(`${' '.repeat(18)}${s.dim('last reply: ' + m.lastReply)}`);
+    yield `${m.id.padEnd(17)} ${stateMark(m, s)} ${age(m.createdAt, now).padStart(5)} ${String(m.size).padStart(8)} ${String(m.attempts).padStart(5)} ${next.padStart(5)}  ${m.sender || '<>'} -> ${rcpts.join(', ')}${m.client ? s.dim(`  [${m.client}]`) : ''}`;
+    if (m.lastReply) yield `${' '.repeat(18)}${s.dim('last reply: ' + m.lastReply)}`;
   }
-  const kb = Math.ceil(messages.reduce((a, m) => a + m.size, 0) / 1024);
-  lines.push('', `-- ${kb} KiB in ${messages.length} message(s).`);
-  return lines;
+  yield '';
+  yield `-- ${Math.ceil(bytes / 1024)} KiB in ${messages.length} message(s).`;
 }
 
 export function renderShow(m: QueueMessage & { headers: string; helo?: string }, s: RenderStyle): string[] {
@@ -43,7 +45,7 @@ export function renderShow(m: QueueMessage & { headers: string; helo?: string },
   return lines;
 }
 
-export function render(env: Envelope<QueueData>, s: RenderStyle): string[] {
+export function render(env: Envelope<QueueData>, s: RenderStyle): Iterable<string> {
   if (env.data.messages) return renderList(env.data.messages, s);
   if (env.data.message) return renderShow(env.data.message, s);
   const lines = renderDefault(env as Envelope<unknown>, s);

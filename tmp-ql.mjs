@@ -1,0 +1,10 @@
+import { startOmr } from './dist/bench/lib/omr.js';
+import { runLoad } from './dist/bench/lib/load.js';
+import { freePort } from './dist/bench/lib/proc.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+const dir = mkdtempSync('/tmp/omr-ql-');
+const relay = await startOmr({ dir, sinkPort: await freePort(), upstream: 5 });
+const r = await runLoad({ messages: 100000, size: 1024, sessions: 20 }, relay.port, 3600000);
+console.log('load', r.status, 'spool', relay.spool, 'pid', relay.pid);
+writeFileSync('/tmp/ql-spool', relay.spool);
+await new Promise(() => {});
