@@ -6,7 +6,7 @@ import { ConfigError, isOmrError, OmrError } from '../core/errors.js';
 import { errorEnvelope, exitCodeFor, makeEnvelope, type Envelope } from '../core/result.js';
 import { buildProgram } from './build.js';
 import { makeContext } from './context.js';
-import { renderDefault, renderJson, renderJsonChunks } from './output.js';
+import { linesInChunks, renderDefault, renderJson, renderJsonChunks } from './output.js';
 import { commands } from './registry.js';
 import type { CommandModule, CommandSpec } from './spec.js';
 import { colorEnabled, makeStyle } from './style.js';
@@ -113,7 +113,8 @@ async function runCommand(spec: CommandSpec, path: string[], cmd: Command, state
     if (state.json) for (const chunk of renderJsonChunks(envelope as Envelope<unknown>)) process.stdout.write(chunk);
     else if (!(opts.quiet && envelope.ok)) {
       const style = makeStyle(color);
-      writeLines(mod.render ? mod.render(envelope, style) : renderDefault(envelope as Envelope<unknown>, style));
+      const lines = mod.render ? mod.render(envelope, style) : renderDefault(envelope as Envelope<unknown>, style);
+      for (const chunk of linesInChunks(lines)) process.stdout.write(chunk);
     }
     state.code = exitCodeFor(envelope.verdict, ctx.strict);
   } finally {
@@ -121,20 +122,6 @@ async function runCommand(spec: CommandSpec, path: string[], cmd: Command, state
     process.off('SIGTERM', onStop);
     process.off('SIGHUP', onHup);
   }
-}
-
-/** Human output in pieces of about 64 KiB: one write per piece, no single string of it all. */
-function writeLines(lines: Iterable<string>): void {
-  let batch: string[] = [];
-  let size = 0;
-  for (const line of lines) {
-    batch.push(line);
-    if ((size += line.length + 1) < 64 * 1024) continue;
-    process.stdout.write(batch.join('\n') + '\n');
-    batch = [];
-    size = 0;
-  }
-  if (batch.length) process.stdout.write(batch.join('\n') + '\n');
 }
 
 /** Runs main and exits once stdout has drained (a bare process.exit could cut piped output). */

@@ -55,6 +55,20 @@ export function* renderJsonChunks(env: Envelope<unknown>): Generator<string> {
   yield text + '\n';
 }
 
+/** Human lines joined into pieces of about CHUNK_CHARS: one write each, never one string of it all. */
+export function* linesInChunks(lines: Iterable<string>): Generator<string> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    batch.push(line);
+    if ((size += line.length + 1) < CHUNK_CHARS) continue;
+    yield batch.join('\n') + '\n';
+    batch = [];
+    size = 0;
+  }
+  if (batch.length) yield batch.join('\n') + '\n';
+}
+
 function fmtMs(ms: number | undefined): string {
   if (ms === undefined) return '';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -9,7 +9,7 @@ import type { RelayOptions } from './types.js';
 import { toUpstreamError } from './upstream/errors.js';
 import { openSession, type Session } from './upstream/session.js';
 import type { BodyFile } from './upstream/file-body.js';
-import { transact, TransactionError } from './upstream/transaction.js';
+import { transact, TransactionError, type BodyForm } from './upstream/transaction.js';
 
 export interface SendResult {
   accepted: string[];
@@ -34,10 +34,10 @@ export class Lane {
 
   /**
    * Sends one message. `body` is a stream (consumed and destroyed), a queued body file or the
-   * whole body in memory; `size` (bytes, when known) goes into SIZE=; `crlf`: the body is known
-   * to be CRLF text, `dotLines` false: with no line starting with '.'. Never throws: failures are in the result.
+   * whole body in memory; `form`: what is known of it (Envelope: size, crlf, dotLines). Never
+   * throws: failures are in the result.
    */
-  async send(from: string, to: string[], body: Readable | Buffer | BodyFile, { size, crlf, dotLines }: { size?: number; crlf?: boolean; dotLines?: boolean } = {}): Promise<SendResult> {
+  async send(from: string, to: string[], body: Readable | Buffer | BodyFile, form: BodyForm = {}): Promise<SendResult> {
     this.busy = true;
     clearTimeout(this.idleTimer);
     try {
@@ -45,7 +45,7 @@ export class Lane {
         const reused = this.session !== undefined;
         try {
           this.session ??= await this.open();
-          return await transact(this.session, { from, to, size: size ?? (Buffer.isBuffer(body) ? body.length : undefined), crlf, dotLines }, body);
+          return await transact(this.session, { from, to, ...form, size: form.size ?? (Buffer.isBuffer(body) ? body.length : undefined) }, body);
         } catch (e) {
           const err = toUpstreamError(e);
           this.drop();

@@ -10,8 +10,6 @@ import { BLOCK, giveBlock, takeBlock } from '../block-pool.js';
 import type { Connection } from './connection.js';
 import type { DotStuffer } from './dot-stuff.js';
 
-const CHUNK = BLOCK;
-
 export class BodyFile {
   /** size: the body's size as recorded (sizes the buffers; the file's end is what counts). */
   constructor(readonly path: string, readonly size: number) {}
@@ -24,7 +22,7 @@ export type BodySink = Pick<Connection, 'failure' | 'write' | 'writeReusable' | 
 export async function writeBodyFile(c: BodySink, file: BodyFile, stuffer: DotStuffer): Promise<void> {
   const fh = await open(file.path, 'r');
   try {
-    const size = Math.max(1, Math.min(CHUNK, file.size));
+    const size = Math.max(1, Math.min(BLOCK, file.size));
     const alloc = (): Buffer => (size === BLOCK ? takeBlock() : Buffer.allocUnsafe(size));
     const bufs = [alloc()];
     const inFlight: Array<Promise<void> | undefined> = [];
@@ -35,35 +33,30 @@ export async function writeBodyFile(c: BodySink, file: BodyFile, stuffer: DotStu
       return buf.subarray(0, bytesRead);
     };
     let next = readInto(0);
-    let complete = false;
-    try {
-      for (let k = 0; ; k ^= 1) {
-        const chunk = await next;
-        if (c.failure) throw c.failure; // do not read the rest of a big file for a dead connection
-        if (chunk.length === 0) {
-          complete = true;
-          return;
+    for (let k = 0; ; k ^= 1) {
+      const chunk = await next;
+      if (c.failure) throw c.failure; // do not read the rest of a big file for a dead connection
+      if (chunk.length === 0) {
+        // Back to the pool once the socket has sent them (a failed connection settles its sends
+        // at once). After a read error or a failure the caller closes the connection, and the
+        // buffers are simply left to the garbage collector.
+        if (size === BLOCK) {
+          await Promise.all(inFlight);
+          bufs.forEach(giveBlock);
         }
-        const out = stuffer.push(chunk);
-        let ok: boolean;
-        if (out === chunk) ({ ok, done: inFlight[k] } = c.writeReusable(out));
-        else {
-          ok = c.write(out); // stuffing made a copy: the buffer is free again
-          inFlight[k] = undefined;
-        }
-        // The next read runs while the socket drains. A body that fits one buffer has no second
-        // one: its next read (which normally just finds the end) waits for this write.
-        next = readInto(file.size > CHUNK ? k ^ 1 : k);
-        if (!ok) await c.drain();
+        return;
       }
-    } finally {
-      // Back to the pool only after a complete send, once the socket has sent them (a failed
-      // connection settles its sends at once). After a read error the caller closes the
-      // connection; these buffers are simply left to the garbage collector.
-      if (complete && size === BLOCK) {
-        await Promise.all(inFlight);
-        bufs.forEach(giveBlock);
+      const out = stuffer.push(chunk);
+      let ok: boolean;
+      if (out === chunk) ({ ok, done: inFlight[k] } = c.writeReusable(out));
+      else {
+        ok = c.write(out); // stuffing made a copy: the buffer is free again
+        inFlight[k] = undefined;
       }
+      // The next read runs while the socket drains. A body that fits one buffer has no second
+      // one: its next read (which normally just finds the end) waits for this write.
+      next = readInto(file.size > BLOCK ? k ^ 1 : k);
+      if (!ok) await c.drain();
     }
   } finally {
     await fh.close();

@@ -24,6 +24,9 @@ export interface Envelope {
   dotLines?: boolean;
 }
 
+/** What delivery knows of a body besides its bytes. */
+export type BodyForm = Pick<Envelope, 'size' | 'crlf' | 'dotLines'>;
+
 /** Thrown errors carry whether the body had started: before it, a retry cannot duplicate mail. */
 export class TransactionError extends UpstreamError {
   bodyStarted = false;
